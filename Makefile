@@ -1,0 +1,34 @@
+# One entry point for developers and CI. Both main targets bootstrap from a fresh machine.
+#   make demo   - venv + install, then trigger and follow a child build on the built-in emulator
+#   make test   - venv + install + system tools, then ruff, mypy --strict and the whole test suite
+#   make bench  - the performance benchmark (bench/results.json, docs/performance.md figures)
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench system-deps clean
+
+$(STAMP): pyproject.toml
+	@scripts/bootstrap-venv $(VENV)
+	@touch $@
+
+demo: $(STAMP)
+	@$(PY) scripts/demo.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/mypy
+
+system-deps:
+	@scripts/install-system-deps
+
+test: $(STAMP) system-deps lint
+	$(VENV)/bin/pytest
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,72 @@
+"""`cfstep-emulator`: serve a scenario on 127.0.0.1 until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from cfstep.emulator.emulator import Emulator
+from cfstep.emulator.scenario import ScenarioError
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="cfstep-emulator",
+        description="A fake Codefresh API on 127.0.0.1 to try cfstep without an account.",
+    )
+    parser.add_argument("--scenario", help="scenario YAML file (default: the demo scenario)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--api-key", default="test-api-key", help="the key clients must send")
+    parser.add_argument(
+        "--print-env", action="store_true", help="also print `export CF_URL=... CF_API_KEY=...`"
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    return parser.parse_args(argv)
+
+
+def demo_scenario() -> str:
+    return importlib.resources.files("cfstep.emulator").joinpath("demo.yaml").read_text()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        emulator = Emulator(
+            args.scenario or demo_scenario(),
+            api_key=args.api_key,
+            port=args.port,
+            verbose=args.verbose,
+        )
+    except (OSError, ScenarioError) as exc:
+        print(f"cfstep-emulator: cannot load scenario: {exc}", file=sys.stderr)
+        return 5
+    stopped = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"cfstep-emulator: cannot listen on port {args.port}: {exc}", file=sys.stderr)
+        return 4
+    print(f"cfstep-emulator listening on {emulator.url} (api key: {emulator.api_key})")
+    if args.print_env:
+        print(f"export CF_URL={emulator.url} CF_API_KEY={emulator.api_key}")
+    sys.stdout.flush()
+    # Event.wait with a timeout lets the main thread run the signal handler promptly.
+    while not stopped.wait(0.5):
+        pass
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

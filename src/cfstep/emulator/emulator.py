@@ -1,0 +1,140 @@
+"""`Emulator`: a fake Codefresh API on 127.0.0.1, driven from tests or the command line."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cfstep.emulator.api import Api
+from cfstep.emulator.faults import Fault, FaultBook
+from cfstep.emulator.recording import RecordedRequest, RequestLog
+from cfstep.emulator.scenario import load_scenario, parse_pipeline
+from cfstep.emulator.server import EmulatorServer
+from cfstep.emulator.state import Build, State
+
+Scenario = Mapping[str, Any] | str | Path | None
+
+
+class Emulator:
+    """A stateful Codefresh API; every build's status is computed from `clock()`.
+
+    `clock` may be a test's fake clock (shared with cfstep) so that advancing it advances
+    every build; wall-clock timestamps in responses are `clock()` mapped onto the real
+    time at which the emulator was created.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario = None,
+        *,
+        api_key: str = "test-api-key",
+        clock: Callable[[], float] = time.monotonic,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        verbose: bool = False,
+    ) -> None:
+        self.api_key = api_key
+        self._clock = clock
+        self._address = (host, port)
+        self._verbose = verbose
+        self._state = State(clock=clock, pipelines=load_scenario(scenario))
+        self._faults = FaultBook()
+        self._log = RequestLog()
+        self._wall_origin = (time.time(), clock())
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        if self._server is not None:
+            return self
+        api = Api(self._state, self.api_key, lambda: self.url, self._iso)
+        server = EmulatorServer(
+            self._address,
+            api=api,
+            faults=self._faults,
+            log=self._log,
+            clock=self._clock,
+            verbose=self._verbose,
+        )
+        self._server = server
+        # A short poll interval keeps stop() (and so every test teardown) fast.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.cut_open_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- what tests look at -----------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return f"http://{self._address[0]}:{self._server.server_port}"
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._log.snapshot()
+
+    @property
+    def builds(self) -> dict[str, Build]:
+        return {build.id: build for build in self._state.builds()}
+
+    def runs(self, pipeline: str | None = None) -> list[Build]:
+        """Builds created, in order; `pipeline` matches the requested name, the name or id."""
+        builds = self._state.builds()
+        if pipeline is None:
+            return builds
+        return [b for b in builds if pipeline in (b.pipeline, b.pipeline_name, b.pipeline_id)]
+
+    def annotations(self, build_id: str) -> dict[str, Any]:
+        """The build's annotations as a key -> value map."""
+        return {a["key"]: a["value"] for a in self._state.annotations("workflow", build_id)}
+
+    # --- what tests change ------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def add_pipeline(self, name: str, spec: Mapping[str, Any] | None = None) -> None:
+        self._state.add_pipeline(parse_pipeline(name, spec or {}))
+
+    def _iso(self, clock_time: float) -> str:
+        wall, origin = self._wall_origin
+        moment = datetime.fromtimestamp(wall + clock_time - origin, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,130 @@
+"""Scenario model: which pipelines the emulator knows and how their builds unfold.
+
+A scenario is YAML (a file, or YAML text) or the same structure as a dict:
+
+    pipelines:
+      my-project/deploy:
+        id: 64b0c0ffee0123456789abcd        # optional, generated if absent
+        timeline: [{status: pending, seconds: 1}, {status: running, seconds: 3}]
+        final: success
+        logs: ["Step 1 ...", "Step 2 ..."]
+        annotations: {cfstep_out_DIGEST: "sha256:abc"}
+        triggers: [deploy-trigger]            # optional: unknown trigger -> 400
+        branches: [main]                      # optional: unknown branch -> 400
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PIPELINE_KEYS = frozenset(
+    {"id", "timeline", "final", "logs", "annotations", "triggers", "branches"}
+)
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; the message names the pipeline and the field."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of a build's life: `status` for `seconds` (None: for ever)."""
+
+    status: str
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """One pipeline of the scenario, validated."""
+
+    name: str
+    id: str
+    timeline: tuple[Phase, ...]
+    final: str
+    logs: tuple[str, ...]
+    annotations: Mapping[str, Any]
+    triggers: tuple[str, ...] | None
+    branches: tuple[str, ...] | None
+
+
+def new_object_id() -> str:
+    """A fresh 24-hex id, the shape of Codefresh's (MongoDB) object ids."""
+    return secrets.token_hex(12)
+
+
+def load_scenario(source: Mapping[str, Any] | str | Path | None) -> dict[str, PipelineSpec]:
+    """Pipelines by name from a dict, a YAML file path, or YAML text (a str with a newline)."""
+    if source is None:
+        return {}
+    if isinstance(source, Mapping):
+        data: object = source
+    elif isinstance(source, str) and "\n" in source:
+        data = yaml.safe_load(source)
+    else:
+        data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+    return parse_scenario(data)
+
+
+def parse_scenario(data: object) -> dict[str, PipelineSpec]:
+    """Validate the top level (`pipelines:` map) and each pipeline in it."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ScenarioError("a scenario must be a mapping with a 'pipelines' key")
+    pipelines = data.get("pipelines") or {}
+    if not isinstance(pipelines, Mapping):
+        raise ScenarioError("'pipelines' must be a mapping of pipeline name to spec")
+    return {str(name): parse_pipeline(str(name), spec) for name, spec in pipelines.items()}
+
+
+def parse_pipeline(name: str, spec: object) -> PipelineSpec:
+    """One pipeline entry; unknown keys are errors so a typo does not pass silently."""
+    if spec is None:
+        spec = {}
+    if not isinstance(spec, Mapping):
+        raise ScenarioError(f"pipeline {name!r}: spec must be a mapping")
+    unknown = set(spec) - PIPELINE_KEYS
+    if unknown:
+        raise ScenarioError(f"pipeline {name!r}: unknown keys {sorted(unknown)}")
+    annotations = spec.get("annotations") or {}
+    if not isinstance(annotations, Mapping):
+        raise ScenarioError(f"pipeline {name!r}: annotations must be a mapping")
+    return PipelineSpec(
+        name=name,
+        id=str(spec.get("id") or new_object_id()),
+        timeline=_parse_timeline(name, spec.get("timeline") or []),
+        final=str(spec.get("final", "success")),
+        logs=_str_list(name, "logs", spec.get("logs")) or (),
+        annotations={str(k): v for k, v in annotations.items()},
+        triggers=_str_list(name, "triggers", spec.get("triggers")),
+        branches=_str_list(name, "branches", spec.get("branches")),
+    )
+
+
+def _parse_timeline(name: str, raw: object) -> tuple[Phase, ...]:
+    if not isinstance(raw, list):
+        raise ScenarioError(f"pipeline {name!r}: timeline must be a list")
+    phases = []
+    for item in raw:
+        if not isinstance(item, Mapping) or "status" not in item:
+            raise ScenarioError(f"pipeline {name!r}: timeline entry {item!r} needs a status")
+        seconds = item.get("seconds")
+        if seconds is not None and (not isinstance(seconds, int | float) or seconds < 0):
+            raise ScenarioError(f"pipeline {name!r}: seconds must be a number >= 0")
+        phases.append(Phase(str(item["status"]), None if seconds is None else float(seconds)))
+    return tuple(phases)
+
+
+def _str_list(name: str, key: str, raw: object) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ScenarioError(f"pipeline {name!r}: {key} must be a list")
+    return tuple(str(item) for item in raw)

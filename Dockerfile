@@ -1,0 +1,57 @@
+# cfstep: trigger a Codefresh pipeline and follow the child build (docs/container.md).
+#
+#   docker build -t cfstep:1.0.0 .                       # pip reaches PyPI for the 2 deps
+#   podman build --pull=never --network host \
+#       -v "$PWD/build/wheelhouse:/wheels:ro" -t cfstep:1.0.0 .   # offline: host wheelhouse
+#
+# Two stages: the first builds cfstep's wheel from this source and installs it with its
+# dependencies into a virtual environment; the second copies only that environment onto
+# a clean base, so no pip, build tools, caches or source reach the image.
+
+FROM python:3.12-slim AS build
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    PYTHONDONTWRITEBYTECODE=1
+
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src/ src/
+
+# A wheelhouse mounted at /wheels (pyyaml, simpleeval and setuptools to build with) makes
+# the build offline; without one pip uses the package index.
+RUN set -eu; \
+    if [ -n "$(ls /wheels/*.whl 2>/dev/null)" ]; then \
+        export PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels; \
+    fi; \
+    python -m pip wheel --no-deps --wheel-dir /dist . \
+    && python -m venv --without-pip /opt/cfstep \
+    && python -m pip --python /opt/cfstep/bin/python install /dist/cfstep-*.whl
+
+FROM python:3.12-slim
+
+ARG VERSION=1.0.0
+ARG SOURCE=https://github.com/cfstep/cfstep
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="cfstep" \
+      org.opencontainers.image.description="Codefresh step: trigger a pipeline, follow the child build, export its id, URL and status" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="MIT"
+
+# uid 10001, primary group 0 (root): Codefresh's volume and /meta belong to root, and a
+# member of group 0 can write wherever the group may (as OpenShift expects of images).
+RUN useradd --uid 10001 --gid 0 --no-create-home --home-dir /tmp \
+        --shell /usr/sbin/nologin cfstep
+
+COPY --from=build /opt/cfstep /opt/cfstep
+
+ENV PATH=/opt/cfstep/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+USER 10001:0
+WORKDIR /tmp
+ENTRYPOINT ["cfstep"]

@@ -1,0 +1,7 @@
+"""`python -m cfstep`."""
+
+import sys
+
+from cfstep.cli import main
+
+sys.exit(main())

@@ -1,0 +1,259 @@
+"""The Codefresh API client: methods named after the API, JSON parsed into typed objects here.
+
+Only the pipelines, builds, progress and annotations endpoints are used (SPEC §8: a
+pipeline execution-context token may be refused anything else, such as /api/user).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from cfstep.errors import ApiError
+from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
+from cfstep.transport import Response, Session, TransportError, quote_segment
+
+RUN_GIVE_UP_SECONDS = 60.0
+# Retried with the same reqId (SPEC §8); never a 500, which may have started the build.
+RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_BUILD_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class TransientApiError(ApiError):
+    """Trouble worth waiting out while following: no answer, 5xx, 429, unreadable JSON."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Build:
+    id: str
+    status: str
+    progress: str | None
+    created: datetime | None
+    finished: datetime | None
+    pipeline_name: str | None
+
+    @classmethod
+    def from_json(cls, data: object, build_id: str) -> Build:
+        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+            raise TransientApiError(f"build {build_id}: the answer has no status")
+        progress = data.get("progress")
+        return cls(
+            id=str(data.get("id") or build_id),
+            status=data["status"],
+            progress=progress if isinstance(progress, str) and progress else None,
+            created=_timestamp(data.get("created")),
+            finished=_timestamp(data.get("finished")),
+            pipeline_name=data.get("pipelineName")
+            if isinstance(data.get("pipelineName"), str)
+            else None,
+        )
+
+    def duration_seconds(self) -> float | None:
+        if self.created is None or self.finished is None:
+            return None
+        return max(0.0, (self.finished - self.created).total_seconds())
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class CodefreshClient:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        sleep: Sleep,
+        jitter: Jitter,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.session = session
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._backoff = backoff or Backoff()
+
+    def build_url(self, build_id: str) -> str:
+        return f"{self.session.base_url}/build/{build_id}"
+
+    def run_pipeline(self, pipeline: str, body: Mapping[str, object], req_id: str) -> str:
+        """Start a build; the same reqId on every retry, so Codefresh starts it only once."""
+        path = f"/api/pipelines/run/{quote_segment(pipeline)}"
+        deadline = Deadline.after(self._clock, RUN_GIVE_UP_SECONDS)
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                response = self.session.request(
+                    "POST", path, query={"reqId": req_id}, body=body, timeout=deadline.remaining()
+                )
+            except TransportError as exc:
+                reason = str(exc)
+            else:
+                if response.status in (200, 201):
+                    build_id = _build_id_from(response)
+                    if build_id is not None:
+                        return build_id
+                    reason = f"unreadable answer {response.text(80)!r}"
+                elif response.status in RUN_RETRY_STATUSES:
+                    reason = f"{response.status} {response.reason}"
+                    retry_after = response.retry_after()
+                else:
+                    raise refused(response, "POST", pipeline=pipeline)
+            wait = self._backoff.delay(attempt, self._jitter(), retry_after)
+            if wait >= deadline.remaining():
+                raise ApiError(
+                    f"could not start {pipeline!r}: {reason}, {attempt + 1} attempts in "
+                    f"{RUN_GIVE_UP_SECONDS:.0f} s (reqId {req_id}) — check CF_URL and "
+                    "Codefresh's status, then run the step again"
+                )
+            self._sleep(wait)
+            attempt += 1
+
+    def get_build(self, build_id: str, timeout: float | None = None) -> Build:
+        response = self._get(f"/api/builds/{quote_segment(build_id)}", timeout, build_id=build_id)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise TransientApiError(f"build {build_id}: unreadable answer") from exc
+        return Build.from_json(data, build_id)
+
+    def terminate(self, progress_id: str, timeout: float | None = None) -> None:
+        response = self._call("DELETE", f"/api/progress/{quote_segment(progress_id)}", timeout)
+        if not 200 <= response.status < 300:
+            raise _classify(response, "DELETE")
+
+    def download_log(self, progress_id: str, timeout: float | None = None) -> str:
+        path = f"/api/progress/download/{quote_segment(progress_id)}"
+        return self._get(path, timeout).body.decode("utf-8", "replace")
+
+    def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
+        response = self._get(
+            "/api/annotations", timeout, query={"entityType": "workflow", "entityId": build_id}
+        )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise TransientApiError("annotations: unreadable answer") from exc
+        if isinstance(data, dict):  # some versions wrap the list
+            data = data.get("docs", data.get("annotations", []))
+        found: dict[str, str] = {}
+        for item in data if isinstance(data, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
+                value = item.get("value")
+                found[item["key"]] = value if isinstance(value, str) else _json_text(value)
+        return found
+
+    def _get(
+        self,
+        path: str,
+        timeout: float | None,
+        *,
+        query: Mapping[str, str] | None = None,
+        build_id: str | None = None,
+    ) -> Response:
+        response = self._call("GET", path, timeout, query=query)
+        if response.status != 200:
+            raise _classify(response, "GET", build_id=build_id)
+        return response
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        timeout: float | None,
+        query: Mapping[str, str] | None = None,
+    ) -> Response:
+        try:
+            return self.session.request(method, path, query=query, timeout=timeout)
+        except TransportError as exc:
+            raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value)
+
+
+def _build_id_from(response: Response) -> str | None:
+    """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = response.text(200).strip()
+    if isinstance(data, dict):
+        data = data.get("id") or data.get("workflowId")
+    if isinstance(data, str) and _BUILD_ID.match(data):
+        return data
+    return None
+
+
+def _classify(response: Response, method: str, *, build_id: str | None = None) -> ApiError:
+    """While following, waitable trouble is transient; everything else ends the wait."""
+    if response.status == 429 or response.status >= 500:
+        return TransientApiError(
+            f"{response.status} {response.reason} from {method} {response.url}",
+            retry_after=response.retry_after(),
+        )
+    return refused(response, method, build_id=build_id)
+
+
+def refused(
+    response: Response, method: str, *, pipeline: str | None = None, build_id: str | None = None
+) -> ApiError:
+    """The one place that turns a refusal into a message with cause and fix."""
+    head = f"{response.status} {response.reason} from {method} {response.url}"
+    detail = _server_message(response)
+    head += f" ({detail})" if detail else ""
+    match response.status:
+        case 301 | 302 | 303 | 307 | 308:
+            target = urlsplit(response.headers.get("location", "")).netloc or "elsewhere"
+            fix = (
+                f"a redirect to {target}, not followed so the API key stays with CF_URL's "
+                "host — set CF_URL to the final address"
+            )
+        case 401:
+            fix = "check that CF_API_KEY is set and valid"
+        case 403:
+            fix = "the API key may not do this: check its scopes and the pipeline's permissions"
+        case 404 if pipeline is not None:
+            fix = f"pipeline {pipeline!r} not found: check PIPELINE_ID (project/pipeline or id)"
+        case 404 if build_id is not None:
+            fix = f"build {build_id} not found: check BUILD_ID and the account of the API key"
+        case 400 if pipeline is not None:
+            fix = "check BRANCH, SHA, TRIGGER_ID and the variables"
+        case 500 if pipeline is not None:
+            fix = (
+                "Codefresh failed; not retried, since the build may have started — "
+                "check the pipeline's builds before running the step again"
+            )
+        case _:
+            fix = "check CF_URL and the inputs"
+    return ApiError(f"{head} — {fix}", status=response.status)
+
+
+def _server_message(response: Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        message = data.get("message") or data.get("error")
+        if isinstance(message, str):
+            return " ".join(message.split())[:300]
+    if "html" in response.headers.get("content-type", ""):
+        return "an HTML page"
+    return " ".join(response.text(200).split())

@@ -1,0 +1,58 @@
+"""SIGTERM and SIGINT become a `Cancelled` exception in the main thread, so the step can
+terminate its child and write its outputs before it exits 143 or 130 (SPEC §7)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from cfstep.errors import Cancelled
+
+_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class CancelGuard:
+    def __init__(self) -> None:
+        self._deferring = False
+        self._pending: Cancelled | None = None
+        self.received: Cancelled | None = None
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> CancelGuard:
+        for signum in _CODES:
+            try:
+                self._previous[signum] = signal.signal(signum, self._handle)
+            except ValueError:  # not the main thread (a library caller): no handlers
+                return self
+        return self
+
+    def restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.received is not None:
+            return  # already cleaning up: a second signal must not cut the clean-up short
+        name = signal.Signals(signum).name
+        self.received = Cancelled(f"stopped by {name}", _CODES[signal.Signals(signum)])
+        if self._deferring:
+            self._pending = self.received
+            return
+        raise self.received
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold a signal until the block ends: a run request cut in half would leave a build
+        whose id we never learn."""
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            raise pending

@@ -1,0 +1,113 @@
+"""The entrypoint: the one place that turns an exception into a message and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from cfstep import inputs, outputs
+from cfstep.cancel import CancelGuard
+from cfstep.console import Console
+from cfstep.errors import Cancelled, CfstepError
+from cfstep.schedule import Clock, Jitter, Sleep, jitter
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a cfstep bug is never mistaken for a failed child
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = time.sleep,
+    jitter_factor: Jitter | None = None,
+    meta_export: Path = outputs.META_EXPORT,
+) -> int:
+    """Run the step once; return its exit code (SPEC §7)."""
+    argv = sys.argv[1:] if argv is None else argv
+    environ = os.environ if environ is None else environ
+    console = Console()
+    console.add_secrets(_secret_candidates(argv, environ))
+    guard = CancelGuard().install()
+    try:
+        runtime_parts = (clock, sleep, jitter_factor or jitter())
+        return _run(
+            argv,
+            environ=environ,
+            console=console,
+            guard=guard,
+            timing=runtime_parts,
+            meta_export=meta_export,
+        )
+    except Cancelled as exc:
+        console.say(f"cfstep: {exc.message}")
+        return exc.exit_code
+    except CfstepError as exc:
+        console.say(f"cfstep: {exc.message}")
+        return exc.exit_code
+    except Exception:
+        console.say(
+            "cfstep: internal error (a bug in cfstep, not in your build); please "
+            "report it with this traceback:\n" + traceback.format_exc(limit=8)
+        )
+        return INTERNAL_ERROR
+    finally:
+        guard.restore()
+
+
+def _run(
+    argv: Sequence[str],
+    *,
+    environ: Mapping[str, str],
+    console: Console,
+    guard: CancelGuard,
+    timing: tuple[Clock, Sleep, Jitter],
+    meta_export: Path,
+) -> int:
+    clock, sleep, jitter_factor = timing
+    config = inputs.parse(argv, environ)
+    console.add_secrets(config.secrets)
+    exporter = outputs.Exporter(outputs.locate(config.export_file, environ, meta_export), console)
+    if config.conditions_all or config.conditions_any or config.branch_only or config.branch_ignore:
+        from cfstep import decide
+
+        if not decide.should_run(config, console):
+            exporter.export({"BUILD_STATUS": "skipped"})
+            if config.output_json is not None:
+                outputs.write_json(
+                    config.output_json, {"outputs": exporter.values, "children": []}, console
+                )
+            return 0
+    from cfstep import step  # the trigger path only: the skip path stays this light
+
+    if config.dry_run:
+        step.dry_run(config, console)
+        return 0
+    runtime = step.Runtime(
+        clock=clock, sleep=sleep, jitter=jitter_factor, console=console, guard=guard
+    )
+    return step.run(config, runtime, exporter)
+
+
+def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """Values to mask before parsing has even succeeded: an error about a malformed input
+    must not print the key or a secret."""
+    found = [environ.get("CF_API_KEY", "")]
+    for line in environ.get("SECRETS", "").splitlines():
+        found.append(line.partition("=")[2].strip().strip("'\""))
+    for i, arg in enumerate(argv):
+        for flag in ("--api-key", "-S", "--secret"):
+            if arg == flag and i + 1 < len(argv):
+                found.append(argv[i + 1].partition("=")[2] if flag != "--api-key" else argv[i + 1])
+            elif arg.startswith(flag + "="):
+                value = arg[len(flag) + 1 :]
+                found.append(value if flag == "--api-key" else value.partition("=")[2])
+    return [v for v in found if v]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Everything cfstep prints goes through here, so no secret value can reach the log.
+
+Diagnostics go to stderr; data (the dry run's request) to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+from urllib.parse import quote
+
+MASK = "***"
+
+
+class Console:
+    def __init__(self, *, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self._out = out
+        self._err = err
+        self._secrets: list[str] = []
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Mask these values, also as they appear JSON-escaped or percent-encoded."""
+        forms = set(self._secrets)
+        for value in values:
+            if value:
+                forms.update({value, json.dumps(value)[1:-1], quote(value, safe="")})
+        forms.discard("")
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = sorted(forms, key=len, reverse=True)
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def say(self, line: str) -> None:
+        print(self.mask(line), file=self._err or sys.stderr, flush=True)
+
+    def data(self, text: str) -> None:
+        print(self.mask(text), file=self._out or sys.stdout, flush=True)
+
+
+def duration(seconds: float) -> str:
+    """`42s`, `3m05s`, `1h02m`: how long, for a person reading the log."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

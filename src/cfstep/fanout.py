@@ -1,0 +1,102 @@
+"""PIPELINES (SPEC §6): the list of children, each item a name or a map of per-child inputs
+(the §2 names in lower case), the step's own inputs being the defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from cfstep import values
+from cfstep.errors import InputError
+from cfstep.inputs import PACK_NAMES, ChildSpec
+
+_TEXT = ("pipeline", "trigger", "branch", "sha", "runtime_name", "pack_name", "yaml")
+_BOOLS = ("no_cache", "no_cf_cache", "reset_volume", "enable_notifications")
+_LISTS = ("contexts", "only", "skip")
+_PAIRS = ("variables", "secrets", "annotations")
+_ALIASES = {
+    "pipeline_id": "pipeline",
+    "trigger_id": "trigger",
+    "context": "contexts",
+    "variable": "variables",
+    "annotation": "annotations",
+}
+
+
+def parse_pipelines(text: str, defaults: ChildSpec) -> tuple[ChildSpec, ...]:
+    data = values.parse_structured("PIPELINES", text)
+    if not isinstance(data, list) or not data:
+        raise InputError(
+            f"PIPELINES: {values.shown(text)} is not a non-empty list — write a YAML list of "
+            "pipeline names or of maps with a `pipeline` key"
+        )
+    return tuple(_child(i, item, defaults) for i, item in enumerate(data, start=1))
+
+
+def _child(index: int, item: object, defaults: ChildSpec) -> ChildSpec:
+    where = f"PIPELINES item {index}"
+    if isinstance(item, str) and item.strip():
+        return dataclasses.replace(defaults, pipeline=item.strip())
+    if not isinstance(item, dict):
+        raise InputError(
+            f"{where}: {values.shown(str(item))} is neither a pipeline name nor "
+            "a map — write `- project/pipeline` or `- pipeline: project/pipeline`"
+        )
+    changes: dict[str, Any] = {}
+    for raw_key, value in item.items():
+        key = _ALIASES.get(str(raw_key).lower(), str(raw_key).lower())
+        changes[key] = _field(where, key, value)
+    if not changes.get("pipeline"):
+        raise InputError(f"{where}: has no `pipeline` — name the pipeline to run")
+    child = dataclasses.replace(defaults, **{k: v for k, v in changes.items() if k != "variables"})
+    if "variables" in changes:
+        extra = changes["variables"]
+        assert isinstance(extra, tuple)  # noqa: S101 - built just above
+        child = values.with_variables(child, extra, first=False)
+    return child
+
+
+def _field(where: str, key: str, value: object) -> object:
+    parse: Callable[[str, object], object] | None = _PARSERS.get(key)
+    if parse is None:
+        known = ", ".join(sorted(_PARSERS))
+        raise InputError(f"{where}: unknown key {key!r} — use one of {known}")
+    return parse(f"{where} {key}", value)
+
+
+def _text(name: str, value: object) -> object:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InputError(f"{name}: {values.shown(str(value))} is not text")
+    return str(value)
+
+
+def _pack(name: str, value: object) -> object:
+    text = str(_text(name, value)).lower()
+    if text not in PACK_NAMES:
+        raise InputError(f"{name}: {text!r} is not one of {', '.join(PACK_NAMES)}")
+    return text
+
+
+def _bool(name: str, value: object) -> object:
+    return value if isinstance(value, bool) else values.parse_bool(name, str(value))
+
+
+def _list(name: str, value: object) -> object:
+    items = value if isinstance(value, list) else [value]
+    return tuple(str(_text(name, v)) for v in items)
+
+
+def _pairs(name: str, value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(values.variable_map(name, value).items())
+    return tuple(values.parse_pair(name, str(v)) for v in _list(name, value))  # type: ignore[attr-defined]
+
+
+_PARSERS: dict[str, Callable[[str, object], object]] = {
+    **dict.fromkeys(_TEXT, _text),
+    "pack_name": _pack,
+    **dict.fromkeys(_BOOLS, _bool),
+    **dict.fromkeys(_LISTS, _list),
+    **dict.fromkeys(_PAIRS, _pairs),
+}

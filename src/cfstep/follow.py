@@ -1,0 +1,191 @@
+"""Following child builds (SPEC §5): one poll loop for one child or many.
+
+The loop sleeps until the earliest event of any child (its next poll, or its deadline),
+polls that child, and returns when a child reaches an outcome, so the caller decides what
+happens next (start the next child, terminate the others, write outputs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cfstep.api import Build, CodefreshClient, TransientApiError
+from cfstep.console import Console, duration
+from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep, poll_interval
+
+FINAL = frozenset({"success", "error", "terminated"})
+RUNNING = frozenset({"pending", "elected", "running", "delayed", "pending-approval", "terminating"})
+HEARTBEAT_SECONDS = 60.0
+TRANSIENT_REPORT_SECONDS = 60.0
+
+
+@dataclass
+class Child:
+    """One child build as the step sees it."""
+
+    index: int
+    label: str
+    build_id: str
+    url: str
+    started_at: float  # clock() when the run request succeeded (or following began)
+    deadline: float
+    status: str | None = None
+    build: Build | None = None
+    outcome: str | None = None  # the BUILD_STATUS to export once the child is done with
+    stopped_by_step: bool = False
+    next_poll: float = 0.0
+    transient_errors: int = 0
+    last_report: float = field(default=-1e18)
+
+    def elapsed(self, now: float) -> float:
+        return now - self.started_at
+
+
+class Follower:
+    def __init__(
+        self,
+        client: CodefreshClient,
+        console: Console,
+        *,
+        clock: Clock,
+        sleep: Sleep,
+        jitter: Jitter,
+        poll_max_seconds: float,
+        on_approval: str,
+        show_labels: bool,
+    ) -> None:
+        self.client = client
+        self.console = console
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._poll_max = poll_max_seconds
+        self._on_approval = on_approval
+        self._show_labels = show_labels
+        self._backoff = Backoff(base=1.0, cap=poll_max_seconds)
+        self._last_line = clock()
+        self.status_requests = 0
+
+    def schedule_first_poll(self, child: Child) -> None:
+        child.next_poll = child.started_at + poll_interval(0.0, self._poll_max, self._jitter())
+
+    def wait_for_next_outcome(self, active: list[Child]) -> Child:
+        """Poll until one of `active` has an outcome (its end, an approval the step does not
+        wait for, or its deadline: outcome `timeout`), and return it."""
+        while True:
+            child = min(active, key=lambda c: min(c.next_poll, c.deadline))
+            now = self._clock()
+            wake = min(child.next_poll, child.deadline)
+            if wake > now:
+                self._heartbeat(active, now)
+                self._sleep(min(wake - now, self._until_heartbeat(now)))
+                continue
+            if now >= child.deadline:
+                child.outcome = "timeout"
+                return child
+            self.poll(child)
+            if child.outcome is not None:
+                return child
+
+    def poll(self, child: Child) -> None:
+        now = self._clock()
+        self.status_requests += 1
+        try:
+            build = self.client.get_build(child.build_id, timeout=max(0.1, child.deadline - now))
+        except TransientApiError as exc:
+            self._transient(child, exc, now)
+            return
+        if child.transient_errors:
+            self._line(
+                child,
+                f"the API answers again after {child.transient_errors} failed status requests",
+            )
+        child.transient_errors = 0
+        child.build = build
+        self._observe(child, build.status)
+        now = self._clock()
+        child.next_poll = now + poll_interval(child.elapsed(now), self._poll_max, self._jitter())
+
+    def _observe(self, child: Child, status: str) -> None:
+        if status != child.status:
+            before = f"{child.status} → " if child.status else ""
+            self._line(child, f"{before}{status}")
+            child.status = status
+        if status in FINAL or status not in RUNNING:
+            child.outcome = status
+        elif status == "pending-approval" and self._on_approval != "wait":
+            child.outcome = "pending-approval"
+
+    def _transient(self, child: Child, exc: TransientApiError, now: float) -> None:
+        """Never ends the wait: retry with backoff (Retry-After honoured) until the deadline."""
+        delay = self._backoff.delay(child.transient_errors, self._jitter(), exc.retry_after)
+        child.transient_errors += 1
+        child.next_poll = min(now + delay, child.deadline)
+        if now - child.last_report >= TRANSIENT_REPORT_SECONDS:
+            child.last_report = now
+            self._line(child, f"status request failed: {exc.message} — retrying until the timeout")
+
+    def _heartbeat(self, active: list[Child], now: float) -> None:
+        if now - self._last_line < HEARTBEAT_SECONDS:
+            return
+        for child in active:
+            self._line(child, f"still {child.status or 'starting'}")
+
+    def _until_heartbeat(self, now: float) -> float:
+        return max(0.001, self._last_line + HEARTBEAT_SECONDS - now)
+
+    def _line(self, child: Child, text: str) -> None:
+        now = self._clock()
+        self._last_line = now
+        label = f"{child.label} " if self._show_labels else ""
+        self.console.say(f"[{duration(child.elapsed(now)):>6}] {label}{text}")
+
+    def terminate(self, child: Child, budget_seconds: float) -> bool:
+        """DELETE the child's progress; True when Codefresh accepted it within the budget."""
+        deadline = Deadline.after(self._clock, budget_seconds)
+        attempt = 0
+        while True:
+            try:
+                progress = child.build.progress if child.build else None
+                if progress is None:
+                    child.build = self.client.get_build(child.build_id, deadline.remaining())
+                    progress = child.build.progress
+                if progress is None:
+                    self.console.say(f"cannot terminate {child.build_id}: it has no progress id")
+                    return False
+                self.client.terminate(progress, timeout=deadline.remaining())
+                self._line(child, "termination requested")
+                return True
+            except TransientApiError as exc:
+                wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
+                if wait >= deadline.remaining():
+                    self.console.say(
+                        f"could not terminate {child.build_id}: {exc.message}; "
+                        f"stop it at {child.url}"
+                    )
+                    return False
+                self._sleep(wait)
+                attempt += 1
+
+    def show_log_tail(self, child: Child, lines: int) -> None:
+        if lines <= 0:
+            return
+        progress = child.build.progress if child.build else None
+        try:
+            if progress is None:
+                raise TransientApiError("the build has no progress id")
+            text = self.client.download_log(progress, timeout=15.0)
+        except TransientApiError as exc:
+            self.console.say(f"could not read the child's log ({exc.message}); see {child.url}")
+            return
+        except Exception as exc:
+            self.console.say(f"could not read the child's log ({exc}); see {child.url}")
+            return
+        tail = text.splitlines()[-lines:]
+        self.console.say(f"last {len(tail)} log lines of {child.build_id}:")
+        for line in tail:
+            self.console.say(f"  | {line}")
+
+    def reported_duration(self, child: Child, now: float) -> float:
+        measured = child.build.duration_seconds() if child.build else None
+        return measured if measured is not None else child.elapsed(now)

@@ -1,0 +1,78 @@
+"""Outputs (SPEC §3): KEY=VALUE lines in the export file Codefresh reads after the step.
+
+Each value is appended the moment it is known (the child's id and URL before the wait), so it
+survives a cancel; a later line for the same key wins when Codefresh reads the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from cfstep.console import Console
+from cfstep.errors import InputError
+
+META_EXPORT = Path("/meta/env_vars_to_export")
+
+
+def locate(
+    explicit: Path | None, environ: Mapping[str, str], meta: Path = META_EXPORT
+) -> Path | None:
+    """--export-file, else the typed step's /meta file, else the shared volume's."""
+    if explicit is not None:
+        return explicit
+    if meta.exists():
+        return meta
+    volume = environ.get("CF_VOLUME_PATH", "").strip()
+    return Path(volume) / "env_vars_to_export" if volume else None
+
+
+class Exporter:
+    """Appends outputs to the export file (if any) and remembers them for --output-json."""
+
+    def __init__(self, path: Path | None, console: Console) -> None:
+        self.path = path
+        self.values: dict[str, str] = {}
+        self._console = console
+        if path is not None:
+            self._append("")  # fail now, before anything is started, if it cannot be written
+
+    def export(self, values: Mapping[str, str]) -> None:
+        lines = []
+        for key, value in values.items():
+            single_line = " ".join(self._console.mask(str(value)).splitlines())
+            self.values[key] = single_line
+            lines.append(f"{key}={single_line}\n")
+        self._append("".join(lines))
+
+    def _append(self, text: str) -> None:
+        if self.path is None:
+            return
+        try:
+            # One write of whole lines to a file opened for appending: other steps' lines
+            # stay, and a reader never sees half a line.
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(text)
+        except OSError as exc:
+            raise InputError(
+                f"EXPORT_FILE: cannot write {self.path} ({exc.strerror or exc}) — "
+                "check the path and its permissions"
+            ) from exc
+
+
+def write_json(path: Path, document: object, console: Console) -> None:
+    """Atomically: a temporary file in the same folder, then os.replace."""
+    text = console.mask(json.dumps(document, indent=2, sort_keys=True)) + "\n"
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise InputError(
+            f"OUTPUT_JSON: cannot write {path} ({exc.strerror or exc}) — check the path"
+        ) from exc

@@ -1,0 +1,57 @@
+"""The run request's body, built from one child's inputs (reference: "Start a build")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cfstep.inputs import ChildSpec
+
+
+def run_body(child: ChildSpec, environ: Mapping[str, str]) -> dict[str, object]:
+    body: dict[str, object] = {}
+    for key, value in (("branch", child.branch), ("sha", child.sha), ("trigger", child.trigger)):
+        if value:
+            body[key] = value
+    variables: list[dict[str, object]] = [{"key": k, "value": v} for k, v in child.variables]
+    variables += [{"key": k, "value": v, "encrypted": True} for k, v in child.secrets]
+    if variables:
+        body["variables"] = variables
+    annotations = dict(child.annotations)
+    parent = environ.get("CF_BUILD_ID", "").strip()
+    if parent:
+        # Links the child to this build in Codefresh's build tree, and lets Codefresh's
+        # "terminate child builds" policy reach it.
+        annotations["cf_predecessor"] = parent
+    if annotations:
+        body["annotations"] = annotations
+    if child.contexts:
+        body["contexts"] = list(child.contexts)
+    if child.yaml is not None:
+        body["userYamlDescriptor"] = child.yaml
+    options = _options(child)
+    if options:
+        body["options"] = options
+    machine = {
+        k: v for k, v in (("runtimeName", child.runtime_name), ("packName", child.pack_name)) if v
+    }
+    if machine:
+        body["userMachineConfig"] = machine
+    return body
+
+
+def _options(child: ChildSpec) -> dict[str, object]:
+    options: dict[str, object] = {
+        name: True
+        for name, on in (
+            ("noCache", child.no_cache),
+            ("noCfCache", child.no_cf_cache),
+            ("resetVolume", child.reset_volume),
+            ("enableNotifications", child.enable_notifications),
+        )
+        if on
+    }
+    if child.only:
+        options["only"] = list(child.only)
+    if child.skip:
+        options["skip"] = list(child.skip)
+    return options

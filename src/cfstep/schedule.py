@@ -1,0 +1,59 @@
+"""Pure waiting arithmetic: the retry backoff and the adaptive poll interval (SPEC §5).
+
+No sleeping here: the loops in `cfstep.api` and `cfstep.follow` take `sleep` and `clock`
+as arguments, so tests assert the exact sequence of waits in milliseconds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+Jitter = Callable[[], float]  # a factor around 1.0
+
+
+def jitter(spread: float = 0.1, rng: random.Random | None = None) -> Jitter:
+    source = rng or random.Random()  # noqa: S311 - spreading waits, not cryptography
+    return lambda: source.uniform(1 - spread, 1 + spread)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """`min(cap, base · factor^attempt) · jitter`; Retry-After wins when the server sends it."""
+
+    base: float = 0.5
+    factor: float = 2.0
+    cap: float = 10.0
+
+    def delay(self, attempt: int, jitter_factor: float, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(retry_after, 60.0)
+        return min(self.cap, self.base * self.factor**attempt) * jitter_factor
+
+
+def poll_interval(elapsed: float, ceiling: float, jitter_factor: float) -> float:
+    """The wait before the next status request: a sixth of the time since the trigger,
+    jittered, clamped to [1 s, ceiling]. A child's end is seen within about a sixth of its
+    duration (a 10 s child within 2 s), never later than `ceiling`."""
+    return max(1.0, min(ceiling, elapsed / 6 * jitter_factor))
+
+
+@dataclass
+class Deadline:
+    """A monotonic point in time that bounds a whole wait."""
+
+    clock: Clock
+    at: float
+
+    @classmethod
+    def after(cls, clock: Clock, seconds: float) -> Deadline:
+        return cls(clock, clock() + seconds)
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - self.clock())
+
+    def passed(self) -> bool:
+        return self.clock() >= self.at

@@ -1,0 +1,403 @@
+"""One run of the step: decide → trigger → follow → outputs, for one child or several.
+
+A single child is a fan-out of one, so both go through the same loop; only the names of
+the outputs differ (SPEC §3, §6).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from cfstep import outputs, request
+from cfstep.api import CodefreshClient
+from cfstep.cancel import CancelGuard
+from cfstep.console import Console, duration
+from cfstep.errors import Cancelled, CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
+from cfstep.follow import Child, Follower
+from cfstep.inputs import ChildSpec, Config
+from cfstep.schedule import Clock, Jitter, Sleep
+from cfstep.transport import new_session, quote_segment
+
+TERMINATE_BUDGET_SECONDS = 20.0
+CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the step is given from outside: time, output, signals."""
+
+    clock: Clock
+    sleep: Sleep
+    jitter: Jitter
+    console: Console
+    guard: CancelGuard
+
+
+def exit_code(outcome: str | None, config: Config) -> int:
+    match outcome:
+        case "success" | "detached" | "skipped" | "not-started" | None:
+            code = 0
+        case "pending-approval":
+            code = 2 if config.on_approval == "fail" else 0
+        case "terminated":
+            code = 2
+        case "timeout":
+            return 3
+        case _:
+            code = 1
+    return code if config.propagate_failure else 0
+
+
+def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
+    client = _client(config, runtime)
+    follower = Follower(
+        client,
+        runtime.console,
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        jitter=runtime.jitter,
+        poll_max_seconds=config.poll_max_seconds,
+        on_approval=config.on_approval,
+        show_labels=len(config.children) > 1,
+    )
+    fan = _FanOut(config, runtime, exporter, client, follower)
+    try:
+        if config.build_id is not None:
+            fan.follow_existing(config.build_id)
+        else:
+            fan.start_and_follow()
+    except Cancelled:
+        fan.cancel()
+        raise
+    finally:
+        client.session.close()
+    return fan.finish()
+
+
+def _client(config: Config, runtime: Runtime) -> CodefreshClient:
+    debug = (lambda line: runtime.console.say(f"debug: {line}")) if config.debug else None
+    session = new_session(config.url, config.api_key or "", insecure=config.insecure, debug=debug)
+    return CodefreshClient(session, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter)
+
+
+class _FanOut:
+    def __init__(
+        self,
+        config: Config,
+        runtime: Runtime,
+        exporter: outputs.Exporter,
+        client: CodefreshClient,
+        follower: Follower,
+    ) -> None:
+        self.config = config
+        self.rt = runtime
+        self.exporter = exporter
+        self.client = client
+        self.follower = follower
+        self.many = len(config.children) > 1
+        self.slots: list[Child | None] = [None] * max(1, len(config.children))
+        self.active: list[Child] = []
+        self.first_failure: Child | None = None
+        self.started_at = runtime.clock()
+
+    # -- starting -------------------------------------------------------------------------
+
+    def follow_existing(self, build_id: str) -> None:
+        child = self._child(1, build_id, build_id)
+        self.rt.console.say(f"Following build {build_id}: {child.url}")
+        self._export_started(child)
+        self._follow_until_done()
+
+    def start_and_follow(self) -> None:
+        queue = list(enumerate(self.config.children, start=1))
+        while queue or self.active:
+            while (
+                queue and len(self.active) < self.config.max_parallel and self.first_failure is None
+            ):
+                index, spec = queue.pop(0)
+                self._trigger(index, spec)
+            if self.first_failure is not None:
+                queue.clear()
+            if self.active:
+                self._handle(self.follower.wait_for_next_outcome(self.active))
+
+    def _trigger(self, index: int, spec: ChildSpec) -> None:
+        req_id = str(uuid.uuid4())
+        what = spec.pipeline + (f" (branch {spec.branch})" if spec.branch else "")
+        self.rt.console.say(f"Triggering {what} [reqId {req_id}]")
+        with self.rt.guard.deferred():
+            build_id = self.client.run_pipeline(
+                spec.pipeline, request.run_body(spec, self.config.environ), req_id
+            )
+            child = self._child(index, spec.pipeline, build_id)
+            self._export_started(child)
+        self.rt.console.say(f"Started build {build_id} of {spec.pipeline}: {child.url}")
+        if self.config.detach:
+            child.outcome = "detached"
+            self._done(child)
+        else:
+            self.active.append(child)
+
+    def _child(self, index: int, label: str, build_id: str) -> Child:
+        now = self.rt.clock()
+        child = Child(
+            index=index,
+            label=label,
+            build_id=build_id,
+            url=self.client.build_url(build_id),
+            started_at=now,
+            deadline=now + self.config.timeout_seconds,
+        )
+        self.follower.schedule_first_poll(child)
+        self.slots[index - 1] = child
+        return child
+
+    def _export_started(self, child: Child) -> None:
+        started = [c for c in self.slots if c is not None]
+        values = {
+            "BUILD_ID": " ".join(c.build_id for c in started),
+            "BUILD_URL": " ".join(c.url for c in started),
+        }
+        if self.many:
+            values[f"BUILD_ID_{child.index}"] = child.build_id
+            values[f"BUILD_URL_{child.index}"] = child.url
+        step_name = self.config.environ.get("CF_STEP_NAME", "").strip()
+        if step_name and child is started[0]:
+            values[f"{step_name}_CF_OUTPUT_URL"] = child.url
+        self.exporter.export(values)
+
+    # -- following ------------------------------------------------------------------------
+
+    def _follow_until_done(self) -> None:
+        self.active.append(self.slots[0])  # type: ignore[arg-type]
+        if self.config.detach:
+            self.active[0].outcome = "detached"
+            self._done(self.active.pop())
+            return
+        while self.active:
+            self._handle(self.follower.wait_for_next_outcome(self.active))
+
+    def _handle(self, child: Child) -> None:
+        self.active.remove(child)
+        if child.outcome == "timeout":
+            self._timed_out(child)
+        self._done(child)
+        if exit_code(child.outcome, self.config) != 0 and self.first_failure is None:
+            self.first_failure = child
+            if self.config.fail_fast and self.active:
+                self.rt.console.say(
+                    f"{child.label} failed: terminating the other children (FAIL_FAST)"
+                )
+                for other in list(self.active):
+                    self._stop(other, "terminated", TERMINATE_BUDGET_SECONDS)
+
+    def _timed_out(self, child: Child) -> None:
+        limit = duration(self.config.timeout_seconds)
+        match self.config.on_timeout:
+            case "detach":
+                child.outcome = "detached"
+                self.rt.console.say(
+                    f"warning: {child.build_id} still {child.status} after "
+                    f"{limit}; leaving it running (ON_TIMEOUT=detach): "
+                    f"{child.url}"
+                )
+            case "terminate":
+                self.rt.console.say(f"timeout after {limit}: terminating {child.build_id}")
+                self.follower.terminate(child, TERMINATE_BUDGET_SECONDS)
+            case _:
+                self.rt.console.say(
+                    f"timeout after {limit}: {child.build_id} is still {child.status}, left running"
+                )
+
+    def _stop(self, child: Child, outcome: str, budget: float) -> None:
+        self.active.remove(child)
+        self.follower.terminate(child, budget)
+        child.outcome = outcome
+        child.stopped_by_step = True
+        self._done(child)
+
+    def cancel(self) -> None:
+        """SIGTERM/SIGINT: terminate what runs (TERMINATE_ON_CANCEL), export, then exit."""
+        for child in list(self.active):
+            if self.config.terminate_on_cancel:
+                self._stop(child, "terminated", CANCEL_TERMINATE_BUDGET_SECONDS)
+            else:
+                self.active.remove(child)
+                child.outcome = "detached"
+                self.rt.console.say(
+                    f"leaving {child.build_id} running (TERMINATE_ON_CANCEL=false): {child.url}"
+                )
+                self._done(child)
+        self._export_overall()
+
+    def _done(self, child: Child) -> None:
+        """The child has its outcome: show and export what is known of it."""
+        now = self.rt.clock()
+        seconds = self.follower.reported_duration(child, now)
+        if (
+            child.outcome not in ("success", "detached", "pending-approval")
+            and not child.stopped_by_step
+            and child.outcome != "timeout"
+        ):
+            self.follower.show_log_tail(child, self.config.log_tail)
+        values = {
+            self._name("BUILD_STATUS", child): child.outcome or "",
+            self._name("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",
+        }
+        if child.status in ("success", "error", "terminated") and self.config.return_prefix:
+            values.update(self._returned_values(child))
+        self.exporter.export(values)
+        if child.outcome != "detached":
+            self.rt.console.say(
+                f"{child.label} {child.build_id}: {child.outcome} after {duration(seconds)}"
+            )
+
+    def _returned_values(self, child: Child) -> dict[str, str]:
+        prefix = self.config.return_prefix
+        try:
+            found = self.client.annotations(child.build_id, timeout=15.0)
+        except CfstepError as exc:
+            self.rt.console.say(
+                f"warning: could not read the child's annotations "
+                f"({exc.message}); no values returned"
+            )
+            return {}
+        returned = {
+            k[len(prefix) :]: v
+            for k, v in found.items()
+            if k.startswith(prefix) and len(k) > len(prefix)
+        }
+        for name in returned:
+            self.rt.console.say(f"returned {name} from {child.build_id}")
+        return {self._name(k, child): v for k, v in returned.items()}
+
+    def _name(self, key: str, child: Child) -> str:
+        return f"{key}_{child.index}" if self.many else key
+
+    # -- the end --------------------------------------------------------------------------
+
+    def finish(self) -> int:
+        self._mark_not_started()
+        worst = self._export_overall()
+        if self.many:
+            self._summary()
+        code = exit_code(worst.outcome, self.config) if worst else 0
+        if (
+            worst is not None
+            and worst.outcome not in ("success", "detached")
+            and code == 0
+            and not self.config.propagate_failure
+        ):
+            self.rt.console.say(
+                f"warning: {worst.label} ended {worst.outcome}; not failing "
+                "this step (PROPAGATE_FAILURE=false)"
+            )
+        if code:
+            raise _failure(code, worst)  # type: ignore[arg-type]
+        return 0
+
+    def _mark_not_started(self) -> None:
+        for index, child in enumerate(self.slots, start=1):
+            if child is None and index <= len(self.config.children):
+                self.exporter.export({f"BUILD_STATUS_{index}": "skipped"} if self.many else {})
+
+    def _export_overall(self) -> Child | None:
+        worst = self._worst()
+        if worst is not None:
+            values = {"BUILD_STATUS": worst.outcome or ""}
+            if self.many:
+                values["BUILD_DURATION_SECONDS"] = f"{self.rt.clock() - self.started_at:.0f}"
+            self.exporter.export(values)
+        if self.config.output_json is not None:
+            outputs.write_json(self.config.output_json, self._document(), self.rt.console)
+        return worst
+
+    def _worst(self) -> Child | None:
+        """The first failure under FAIL_FAST; otherwise the highest exit code, first in list."""
+        if self.first_failure is not None and self.config.fail_fast:
+            return self.first_failure
+        done = [c for c in self.slots if c is not None and c.outcome is not None]
+        counted = [c for c in done if not c.stopped_by_step] or done
+        if not counted:
+            return None
+        return max(counted, key=lambda c: (exit_code(c.outcome, self.config), -c.index))
+
+    def _document(self) -> dict[str, object]:
+        return {
+            "outputs": dict(self.exporter.values),
+            "children": [
+                {
+                    "index": i,
+                    "pipeline": c.label if c else self._pipeline(i),
+                    "build_id": c.build_id if c else None,
+                    "url": c.url if c else None,
+                    "status": (c.outcome or c.status) if c else "skipped",
+                    "stopped_by_step": c.stopped_by_step if c else False,
+                }
+                for i, c in enumerate(self.slots, start=1)
+            ],
+        }
+
+    def _pipeline(self, index: int) -> str:
+        children = self.config.children
+        return children[index - 1].pipeline if index <= len(children) else ""
+
+    def _summary(self) -> None:
+        now = self.rt.clock()
+        rows = [("#", "pipeline", "build", "status", "duration", "url")]
+        for i, c in enumerate(self.slots, start=1):
+            if c is None:
+                rows.append((str(i), self._pipeline(i), "-", "not started", "-", "-"))
+            else:
+                rows.append(
+                    (
+                        str(i),
+                        c.label,
+                        c.build_id,
+                        c.outcome or "?",
+                        duration(self.follower.reported_duration(c, now)),
+                        c.url,
+                    )
+                )
+        widths = [max(len(r[col]) for r in rows) for col in range(5)]
+        for r in rows:
+            self.rt.console.say(
+                "  ".join(r[col].ljust(widths[col]) for col in range(5)) + "  " + r[5]
+            )
+
+
+def _failure(code: int, child: Child) -> CfstepError:
+    what = f"child build {child.build_id} of {child.label}"
+    match code:
+        case 3:
+            return WaitTimedOut(
+                f"{what} did not end within TIMEOUT_MINS"
+                f" (status {child.status}) — raise TIMEOUT_MINS or set "
+                f"ON_TIMEOUT; see {child.url}"
+            )
+        case 2:
+            return ChildTerminated(f"{what} ended {child.outcome} — see {child.url}")
+        case _:
+            return ChildFailed(f"{what} ended {child.outcome} — see {child.url}")
+
+
+def dry_run(config: Config, console: Console) -> None:
+    """Print the exact request(s) that would be sent; send nothing."""
+    for spec in config.children:
+        path = f"/api/pipelines/run/{quote_segment(spec.pipeline)}?reqId=<uuid4>"
+        document = {
+            "method": "POST",
+            "url": config.url + path,
+            "headers": {"Authorization": "***", "Content-Type": "application/json"},
+            "body": request.run_body(spec, config.environ),
+        }
+        console.data(json.dumps(document, indent=2))
+    if config.build_id:
+        console.data(
+            json.dumps(
+                {"method": "GET", "url": f"{config.url}/api/builds/{config.build_id}"}, indent=2
+            )
+        )
+    console.say("dry run: nothing was sent")

@@ -305,11 +305,13 @@ class _FanOut:
 
     def _export_overall(self) -> Child | None:
         worst = self._worst()
-        if worst is not None:
-            values = {"BUILD_STATUS": worst.outcome or ""}
-            if self.many:
-                values["BUILD_DURATION_SECONDS"] = f"{self.rt.clock() - self.started_at:.0f}"
-            self.exporter.export(values)
+        if worst is not None and self.many:  # a single child's status is exported by _done
+            self.exporter.export(
+                {
+                    "BUILD_STATUS": worst.outcome or "",
+                    "BUILD_DURATION_SECONDS": f"{self.rt.clock() - self.started_at:.0f}",
+                }
+            )
         if self.config.output_json is not None:
             outputs.write_json(self.config.output_json, self._document(), self.rt.console)
         return worst
@@ -380,7 +382,9 @@ def _failure(code: int, child: Child) -> CfstepError:
         case 2:
             return ChildTerminated(f"{what} ended {child.outcome} — see {child.url}")
         case _:
-            return ChildFailed(f"{what} ended {child.outcome} — see {child.url}")
+            return ChildFailed(
+                f"{what} ended in {child.outcome} — see its log above or at {child.url}"
+            )
 
 
 def dry_run(config: Config, console: Console) -> None:

@@ -66,7 +66,7 @@ class Emulator:
         self._server = server
         # A short poll interval keeps stop() (and so every test teardown) fast.
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self

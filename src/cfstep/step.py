@@ -113,15 +113,17 @@ class _FanOut:
     def start_and_follow(self) -> None:
         queue = list(enumerate(self.config.children, start=1))
         while queue or self.active:
-            while (
-                queue and len(self.active) < self.config.max_parallel and self.first_failure is None
-            ):
+            if self._stopping():
+                queue.clear()  # FAIL_FAST: those not yet started are never started
+            while queue and len(self.active) < self.config.max_parallel:
                 index, spec = queue.pop(0)
                 self._trigger(index, spec)
-            if self.first_failure is not None:
-                queue.clear()
             if self.active:
                 self._handle(self.follower.wait_for_next_outcome(self.active))
+
+    def _stopping(self) -> bool:
+        """Without FAIL_FAST a failure stops nothing: the queued children still start."""
+        return self.config.fail_fast and self.first_failure is not None
 
     def _trigger(self, index: int, spec: ChildSpec) -> None:
         req_id = str(uuid.uuid4())

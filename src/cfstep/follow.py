@@ -7,6 +7,7 @@ happens next (start the next child, terminate the others, write outputs).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from cfstep.api import Build, CodefreshClient, TransientApiError
@@ -16,6 +17,7 @@ from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep, poll_interv
 FINAL = frozenset({"success", "error", "terminated"})
 RUNNING = frozenset({"pending", "elected", "running", "delayed", "pending-approval", "terminating"})
 HEARTBEAT_SECONDS = 60.0
+HEARTBEAT_NAMED_CHILDREN = 5  # a fan-out's heartbeat names up to this many, else counts
 TRANSIENT_REPORT_SECONDS = 60.0
 
 
@@ -128,8 +130,21 @@ class Follower:
     def _heartbeat(self, active: list[Child], now: float) -> None:
         if now - self._last_line < HEARTBEAT_SECONDS:
             return
-        for child in active:
-            self._line(child, f"still {child.status or 'starting'}")
+        if not self._show_labels:
+            for child in active:
+                self._line(child, f"still {child.status or 'starting'}")
+            return
+        # Fan-out: one line for all, so a hundred quiet children do not print a hundred.
+        if len(active) <= HEARTBEAT_NAMED_CHILDREN:
+            states = ", ".join(f"{_name(c)} {c.status or 'starting'}" for c in active)
+        else:
+            counts = Counter(c.status or "starting" for c in active)
+            states = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        self._last_line = now
+        longest = max(c.elapsed(now) for c in active)
+        self.console.say(
+            f"[{duration(longest):>6}] still waiting for {len(active)} children: {states}"
+        )
 
     def _until_heartbeat(self, now: float) -> float:
         return max(0.001, self._last_line + HEARTBEAT_SECONDS - now)
@@ -137,7 +152,7 @@ class Follower:
     def _line(self, child: Child, text: str) -> None:
         now = self._clock()
         self._last_line = now
-        label = f"{child.label} " if self._show_labels else ""
+        label = f"{_name(child)} " if self._show_labels else ""
         self.console.say(f"[{duration(child.elapsed(now)):>6}] {label}{text}")
 
     def terminate(self, child: Child, budget_seconds: float) -> bool:
@@ -189,3 +204,9 @@ class Follower:
     def reported_duration(self, child: Child, now: float) -> float:
         measured = child.build.duration_seconds() if child.build else None
         return measured if measured is not None else child.elapsed(now)
+
+
+def _name(child: Child) -> str:
+    """How a fan-out's lines name a child: its place in the list, then its pipeline, since
+    the same pipeline may run several times (a VARIABLE_FILE list)."""
+    return f"#{child.index} {child.label}"

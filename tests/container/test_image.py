@@ -1,0 +1,179 @@
+"""The real image, built with podman and run against the emulator on 127.0.0.1 (SPEC §3, §7).
+
+Each run is `podman run --rm --network host` with the inputs as environment variables and a
+host directory mounted as Codefresh's shared volume (or as a typed step's /meta), owned by
+root as on Codefresh, while the image runs as its non-root user.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from containerkit import Podman, Say
+
+from cfstep.emulator import Emulator
+
+pytestmark = pytest.mark.container
+
+API_KEY = "container-test-key"
+SCENARIO = {
+    "pipelines": {
+        "proj/ok": {"timeline": [{"status": "running", "seconds": 1}], "final": "success"},
+        "proj/fail": {
+            "timeline": [{"status": "running", "seconds": 1}],
+            "final": "error",
+            "logs": ["boom"],
+        },
+    }
+}
+VOLUME = "/codefresh/volume"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(SCENARIO, api_key=API_KEY).start()
+    yield emu
+    emu.stop()
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    output: str
+    exports: dict[str, str] = field(default_factory=dict)
+
+
+def read_exports(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; a later line for a key wins, as when Codefresh reads the file."""
+    if not path.exists():
+        return {}
+    pairs = (line.partition("=") for line in path.read_text().splitlines() if "=" in line)
+    return {key: value for key, _, value in pairs}
+
+
+def root_owned_volume(tmp_path: Path, *, dir_mode: int, file_mode: int | None) -> Path:
+    """A directory as Codefresh leaves its volume: root's, writable by others per the modes."""
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    if file_mode is not None:
+        export = volume / "env_vars_to_export"
+        export.write_text("EARLIER_STEP=kept\n")
+        export.chmod(file_mode)
+    volume.chmod(dir_mode)
+    return volume
+
+
+class StepRunner:
+    """`podman run --rm --network host` of the image against the emulator."""
+
+    def __init__(self, podman: Podman, image: str, emulator: Emulator, say: Say) -> None:
+        self.podman, self.image, self.emulator, self.say = podman, image, emulator, say
+
+    def __call__(self, name: str, env: dict[str, str], *, mount: tuple[Path, str]) -> Run:
+        host_dir, target = mount
+        args = ["run", "--rm", "--network", "host", "-v", f"{host_dir}:{target}"]
+        base = {"CF_URL": self.emulator.url, "CF_API_KEY": API_KEY, "CF_STEP_NAME": "chain"}
+        for key, value in {**base, **env}.items():
+            args += ["-e", f"{key}={value}"]
+        done = self.podman.run(*args, self.image, timeout=180)
+        self.say(f"run {name}: exit {done.returncode}")
+        output = done.stdout + done.stderr
+        assert API_KEY not in output, "the API key leaked into the output"
+        return Run(done.returncode, output, read_exports(host_dir / "env_vars_to_export"))
+
+
+@pytest.fixture
+def run_step(podman: Podman, image: str, emulator: Emulator, say: Say) -> StepRunner:
+    return StepRunner(podman, image, emulator, say)
+
+
+def test_image_runs_as_non_root_with_exec_entrypoint(podman: Podman, image: str) -> None:
+    done = podman.run(
+        "image", "inspect", "--format", "{{.Config.User}} {{json .Config.Entrypoint}}", image
+    )
+    user, _, entrypoint = done.stdout.strip().partition(" ")
+    assert user.split(":")[0] not in ("", "0", "root")
+    assert entrypoint == '["cfstep"]'
+
+
+def test_successful_child_exits_0_and_exports(
+    run_step: StepRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    """Volume root-owned and world-writable, no export file yet: the step creates it."""
+    volume = root_owned_volume(tmp_path, dir_mode=0o777, file_mode=None)
+    run = run_step(
+        "successful child (proj/ok)",
+        {"PIPELINE_ID": "proj/ok", "CF_VOLUME_PATH": VOLUME},
+        mount=(volume, VOLUME),
+    )
+    assert run.exit_code == 0, run.output
+    build_id = run.exports.get("BUILD_ID", "")
+    assert build_id in emulator.builds, run.exports
+    assert run.exports["BUILD_URL"] == f"{emulator.url}/build/{build_id}"
+    assert run.exports["BUILD_STATUS"] == "success"
+    assert run.exports["chain_CF_OUTPUT_URL"] == run.exports["BUILD_URL"]
+
+
+def test_failed_child_exits_1(run_step: StepRunner, emulator: Emulator, tmp_path: Path) -> None:
+    """Volume root-owned 0755 with a world-writable export file, as earlier steps leave it."""
+    volume = root_owned_volume(tmp_path, dir_mode=0o755, file_mode=0o666)
+    run = run_step(
+        "failed child (proj/fail)",
+        {"PIPELINE_ID": "proj/fail", "CF_VOLUME_PATH": VOLUME},
+        mount=(volume, VOLUME),
+    )
+    assert run.exit_code == 1, run.output
+    assert run.exports["BUILD_STATUS"] == "error"
+    assert run.exports["EARLIER_STEP"] == "kept"
+    assert "boom" in run.output
+
+
+def test_skipped_condition_exits_0_and_triggers_nothing(
+    run_step: StepRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    volume = root_owned_volume(tmp_path, dir_mode=0o777, file_mode=None)
+    before = len(emulator.requests)
+    run = run_step(
+        "skipped condition",
+        {"PIPELINE_ID": "proj/ok", "CONDITION_ALL": '"a" == "b"', "CF_VOLUME_PATH": VOLUME},
+        mount=(volume, VOLUME),
+    )
+    assert run.exit_code == 0, run.output
+    assert run.exports["BUILD_STATUS"] == "skipped"
+    sent = emulator.requests[before:]
+    assert not [r for r in sent if r.path.startswith("/api/pipelines/run/")], sent
+
+
+def test_bad_input_exits_5_and_sends_nothing(
+    run_step: StepRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    volume = root_owned_volume(tmp_path, dir_mode=0o777, file_mode=None)
+    requests_before = len(emulator.requests)
+    run = run_step(
+        "bad input (TIMEOUT_MINS=abc)",
+        {"PIPELINE_ID": "proj/ok", "TIMEOUT_MINS": "abc", "CF_VOLUME_PATH": VOLUME},
+        mount=(volume, VOLUME),
+    )
+    assert run.exit_code == 5, run.output
+    assert "TIMEOUT_MINS" in run.output
+    assert len(emulator.requests) == requests_before
+
+
+def test_typed_step_writes_meta_export_file(
+    run_step: StepRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    """Inside a typed step the file is /meta/env_vars_to_export (root's, world-writable)."""
+    meta = root_owned_volume(tmp_path, dir_mode=0o755, file_mode=0o666)
+    run = run_step(
+        "typed step (/meta/env_vars_to_export)",
+        {"PIPELINE_ID": "proj/ok"},
+        mount=(meta, "/meta"),
+    )
+    assert run.exit_code == 0, run.output
+    assert run.exports["BUILD_STATUS"] == "success"
+    assert run.exports["EARLIER_STEP"] == "kept"
+    assert os.stat(meta / "env_vars_to_export").st_uid == 0

@@ -46,15 +46,18 @@ def _child(index: int, item: object, defaults: ChildSpec) -> ChildSpec:
     changes: dict[str, Any] = {}
     for raw_key, value in item.items():
         key = _ALIASES.get(str(raw_key).lower(), str(raw_key).lower())
+        if key in changes:
+            raise InputError(f"{where}: {key!r} is given twice (as {raw_key!r}) — give it once")
         changes[key] = _field(where, key, value)
-    if not changes.get("pipeline"):
+    changes["pipeline"] = str(changes.get("pipeline") or "").strip()
+    if not changes["pipeline"]:
         raise InputError(f"{where}: has no `pipeline` — name the pipeline to run")
-    child = dataclasses.replace(defaults, **{k: v for k, v in changes.items() if k != "variables"})
-    if "variables" in changes:
-        extra = changes["variables"]
-        assert isinstance(extra, tuple)  # noqa: S101 - built just above
-        child = values.with_variables(child, extra, first=False)
-    return child
+    # KEY=VALUE inputs add to the step's own (the child's value wins for the same key), as
+    # VARIABLE does; every other input replaces the step's.
+    for key in _PAIRS:
+        if key in changes:
+            changes[key] = values.last_wins(getattr(defaults, key) + changes[key])
+    return dataclasses.replace(defaults, **changes)
 
 
 def _field(where: str, key: str, value: object) -> object:
@@ -78,6 +81,11 @@ def _pack(name: str, value: object) -> object:
     return text
 
 
+def _yaml(name: str, value: object) -> object:
+    """A path, read like the step's own YAML input."""
+    return values.read_text_file(name, str(_text(name, value)))
+
+
 def _bool(name: str, value: object) -> object:
     return value if isinstance(value, bool) else values.parse_bool(name, str(value))
 
@@ -96,6 +104,7 @@ def _pairs(name: str, value: object) -> object:
 _PARSERS: dict[str, Callable[[str, object], object]] = {
     **dict.fromkeys(_TEXT, _text),
     "pack_name": _pack,
+    "yaml": _yaml,
     **dict.fromkeys(_BOOLS, _bool),
     **dict.fromkeys(_LISTS, _list),
     **dict.fromkeys(_PAIRS, _pairs),

@@ -451,6 +451,15 @@ def _children(
             )
         from cfstep import fanout
 
+        file_items = _variable_file(raw.text("VARIABLE_FILE"))
+        if file_items is not None and len(file_items) > 1:
+            raise InputError(
+                "VARIABLE_FILE: a list of maps starts one build of PIPELINE_ID per item, "
+                "which PIPELINES cannot be combined with — give the variables in each "
+                "PIPELINES item, or a VARIABLE_FILE that is one map"
+            )
+        if file_items:  # one map: every child's default variables, VARIABLE winning
+            defaults = values.with_variables(defaults, tuple(file_items[0].items()), first=True)
         return fanout.parse_pipelines(pipelines_text, defaults)
     if not pipeline:
         raise InputError(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from cfstep.api import Build, CodefreshClient, TransientApiError
 from cfstep.console import Console, duration
+from cfstep.errors import ApiError
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep, poll_interval
 
 FINAL = frozenset({"success", "error", "terminated"})
@@ -181,6 +182,13 @@ class Follower:
                     return False
                 self._sleep(wait)
                 attempt += 1
+            except ApiError as exc:
+                # Refused (a redirect, 401, 403, 404): say so and go on, so a timeout still
+                # exits 3 and a cancel still exits 143 with its outputs written.
+                self.console.say(
+                    f"could not terminate {child.build_id}: {exc.message}; stop it at {child.url}"
+                )
+                return False
 
     def show_log_tail(self, child: Child, lines: int) -> None:
         if lines <= 0:

@@ -31,6 +31,12 @@ def shown(value: str, limit: int = 80) -> str:
     return repr(text)
 
 
+def shown_input(name: str, value: str) -> str:
+    """`shown`, except for a secret input (SECRETS, a child's `secrets`): a malformed item
+    may be nothing but the secret value itself, so its text is never echoed (SPEC §8)."""
+    return "(the value is hidden)" if "secret" in name.lower() else shown(value)
+
+
 def parse_bool(name: str, text: str) -> bool:
     word = text.strip().lower()
     if word in _TRUE:
@@ -101,8 +107,8 @@ def _scalar_text(name: str, item: object) -> str:
     if isinstance(item, str | int | float):
         return str(item)
     raise InputError(
-        f"{name}: list item {shown(str(item))} is a {type(item).__name__}, not text — "
-        "write each item as a plain value"
+        f"{name}: list item {shown_input(name, str(item))} is a {type(item).__name__}, "
+        "not text — write each item as a plain value"
     )
 
 
@@ -112,7 +118,7 @@ def parse_pair(name: str, item: str) -> tuple[str, str]:
     key = key.strip()
     if not sep or not key or any(c.isspace() for c in key):
         raise InputError(
-            f"{name}: {shown(item)} is not KEY=VALUE — write e.g. APP_VERSION=1.2.3 "
+            f"{name}: {shown_input(name, item)} is not KEY=VALUE — write e.g. APP_VERSION=1.2.3 "
             "(the value may contain = , and spaces)"
         )
     return key, value

@@ -7,21 +7,25 @@ the outputs differ (SPEC §3, §6).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
 from cfstep import outputs, request
-from cfstep.api import CodefreshClient
+from cfstep.api import CodefreshClient, TransientApiError
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console, duration
 from cfstep.errors import Cancelled, CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
 from cfstep.follow import Child, Follower
 from cfstep.inputs import ChildSpec, Config
-from cfstep.schedule import Clock, Jitter, Sleep
+from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
 from cfstep.transport import new_session, quote_segment
 
 TERMINATE_BUDGET_SECONDS = 20.0
+_OUTPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OWN_OUTPUTS = ("BUILD_",)
 CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
+ANNOTATIONS_BUDGET_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
     except Cancelled:
         fan.cancel()
         raise
+    except CfstepError:  # e.g. a refused run request or status request (exit 4)
+        fan.abort()
+        raise
     finally:
         client.session.close()
     return fan.finish()
@@ -100,6 +107,8 @@ class _FanOut:
         self.slots: list[Child | None] = [None] * max(1, len(config.children))
         self.active: list[Child] = []
         self.first_failure: Child | None = None
+        self.durations: dict[int, float] = {}  # by child index, once it is done with
+        self.returned: dict[int, dict[str, str]] = {}  # values back, by child index
         self.started_at = runtime.clock()
 
     # -- starting -------------------------------------------------------------------------
@@ -135,12 +144,13 @@ class _FanOut:
             )
             child = self._child(index, spec.pipeline, build_id)
             self._export_started(child)
+            if not self.config.detach:
+                # Before a held SIGTERM is raised, so that cancel() terminates it too.
+                self.active.append(child)
         self.rt.console.say(f"Started build {build_id} of {spec.pipeline}: {child.url}")
         if self.config.detach:
             child.outcome = "detached"
             self._done(child)
-        else:
-            self.active.append(child)
 
     def _child(self, index: int, label: str, build_id: str) -> Child:
         now = self.rt.clock()
@@ -222,17 +232,43 @@ class _FanOut:
 
     def cancel(self) -> None:
         """SIGTERM/SIGINT: terminate what runs (TERMINATE_ON_CANCEL), export, then exit."""
+        self._wind_down(
+            self.config.terminate_on_cancel,
+            "TERMINATE_ON_CANCEL=false",
+            CANCEL_TERMINATE_BUDGET_SECONDS,
+        )
+
+    def abort(self) -> None:
+        """An error ends a fan-out early: nobody would follow the children still running, so
+        FAIL_FAST terminates them; without it they are left running, each named with its URL.
+        A single child is left as it is: the error is about that very child."""
+        if not self.many:
+            return
+        if self.active and self.config.fail_fast:
+            self.rt.console.say("stopping: terminating the other children (FAIL_FAST)")
+        self._wind_down(self.config.fail_fast, "FAIL_FAST=false", TERMINATE_BUDGET_SECONDS)
+
+    def _wind_down(self, terminate: bool, why_left: str, budget: float) -> None:
         for child in list(self.active):
-            if self.config.terminate_on_cancel:
-                self._stop(child, "terminated", CANCEL_TERMINATE_BUDGET_SECONDS)
+            if terminate:
+                try:
+                    self._stop(child, "terminated", budget)
+                except CfstepError as exc:  # refused (401, 404): say where to stop it
+                    child.outcome = "detached"
+                    self.rt.console.say(
+                        f"could not terminate {child.build_id} ({exc.message}); "
+                        f"stop it at {child.url}"
+                    )
+                    self._done(child)
             else:
                 self.active.remove(child)
                 child.outcome = "detached"
-                self.rt.console.say(
-                    f"leaving {child.build_id} running (TERMINATE_ON_CANCEL=false): {child.url}"
-                )
+                self.rt.console.say(f"leaving {child.build_id} running ({why_left}): {child.url}")
                 self._done(child)
+        self._mark_not_started()
         self._export_overall()
+        if self.many:
+            self._summary()
 
     def _done(self, child: Child) -> None:
         """The child has its outcome: show and export what is known of it."""
@@ -248,8 +284,11 @@ class _FanOut:
             self._name("BUILD_STATUS", child): child.outcome or "",
             self._name("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",
         }
+        self.durations[child.index] = seconds
         if child.status in ("success", "error", "terminated") and self.config.return_prefix:
-            values.update(self._returned_values(child))
+            returned = self._returned_values(child)
+            self.returned[child.index] = returned
+            values.update({self._name(k, child): v for k, v in returned.items()})
         self.exporter.export(values)
         if child.outcome != "detached":
             self.rt.console.say(
@@ -259,21 +298,44 @@ class _FanOut:
     def _returned_values(self, child: Child) -> dict[str, str]:
         prefix = self.config.return_prefix
         try:
-            found = self.client.annotations(child.build_id, timeout=15.0)
+            found = self._annotations(child)
         except CfstepError as exc:
             self.rt.console.say(
                 f"warning: could not read the child's annotations "
                 f"({exc.message}); no values returned"
             )
             return {}
-        returned = {
-            k[len(prefix) :]: v
-            for k, v in found.items()
-            if k.startswith(prefix) and len(k) > len(prefix)
-        }
-        for name in returned:
+        returned = {}
+        for key, value in found.items():
+            name = key[len(prefix) :]
+            if not key.startswith(prefix) or not name:
+                continue
+            if not _OUTPUT_NAME.fullmatch(name) or name.startswith(_OWN_OUTPUTS):
+                # A name that would break the KEY=VALUE export file, or overwrite the
+                # step's own outputs (a child's BUILD_STATUS is not this step's).
+                self.rt.console.say(
+                    f"warning: annotation {key!r} of {child.build_id} not returned: "
+                    "use a name of letters, digits and _ that does not start with BUILD_"
+                )
+                continue
+            returned[name] = value
             self.rt.console.say(f"returned {name} from {child.build_id}")
-        return {self._name(k, child): v for k, v in returned.items()}
+        return returned
+
+    def _annotations(self, child: Child) -> dict[str, str]:
+        """The returned values are data later steps use: transient trouble (no answer, 5xx,
+        429, unreadable JSON) is retried with backoff for a while, as while following."""
+        deadline = Deadline.after(self.rt.clock, ANNOTATIONS_BUDGET_SECONDS)
+        attempt = 0
+        while True:
+            try:
+                return self.client.annotations(child.build_id, timeout=deadline.remaining())
+            except TransientApiError as exc:
+                wait = Backoff().delay(attempt, self.rt.jitter(), exc.retry_after)
+                if wait >= deadline.remaining():
+                    raise
+                self.rt.sleep(wait)
+                attempt += 1
 
     def _name(self, key: str, child: Child) -> str:
         return f"{key}_{child.index}" if self.many else key
@@ -339,6 +401,8 @@ class _FanOut:
                     "url": c.url if c else None,
                     "status": (c.outcome or c.status) if c else "skipped",
                     "stopped_by_step": c.stopped_by_step if c else False,
+                    "duration_seconds": _whole(self.durations.get(i)),
+                    "returned": self.returned.get(i, {}),
                 }
                 for i, c in enumerate(self.slots, start=1)
             ],
@@ -370,6 +434,10 @@ class _FanOut:
             self.rt.console.say(
                 "  ".join(r[col].ljust(widths[col]) for col in range(5)) + "  " + r[5]
             )
+
+
+def _whole(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds)
 
 
 def _failure(code: int, child: Child) -> CfstepError:

@@ -72,6 +72,8 @@ def _run(
     config = inputs.parse(argv, environ)
     console.add_secrets(config.secrets)
     exporter = outputs.Exporter(outputs.locate(config.export_file, environ, meta_export), console)
+    if config.output_json is not None:
+        outputs.check_json_path(config.output_json)
     if config.conditions_all or config.conditions_any or config.branch_only or config.branch_ignore:
         from cfstep import decide
 

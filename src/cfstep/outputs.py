@@ -63,6 +63,22 @@ class Exporter:
             ) from exc
 
 
+def check_json_path(path: Path) -> None:
+    """Fail before anything is started (exit 5, nothing sent) when --output-json could not
+    be written at the end, rather than after the child has run."""
+    folder = path.parent if str(path.parent) else Path(".")
+    problem = "it is a folder" if path.is_dir() else None
+    if problem is None:
+        try:
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(fd)
+            os.unlink(temp)
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    if problem is not None:
+        raise InputError(f"OUTPUT_JSON: cannot write {path} ({problem}) — check the path")
+
+
 def write_json(path: Path, document: object, console: Console) -> None:
     """Atomically: a temporary file in the same folder, then os.replace."""
     text = console.mask(json.dumps(document, indent=2, sort_keys=True)) + "\n"

@@ -49,6 +49,8 @@ def main(
     except CfstepError as exc:
         console.say(f"cfstep: {exc.message}")
         return exc.exit_code
+    except SystemExit as exc:  # --help and --version: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else 0
     except Exception:
         console.say(
             "cfstep: internal error (a bug in cfstep, not in your build); please "

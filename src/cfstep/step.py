@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 
 from cfstep import outputs, request
@@ -135,8 +134,8 @@ class _FanOut:
         return self.config.fail_fast and self.first_failure is not None
 
     def _trigger(self, index: int, spec: ChildSpec) -> None:
-        req_id = str(uuid.uuid4())
-        what = spec.pipeline + (f" (branch {spec.branch})" if spec.branch else "")
+        req_id = request.new_req_id()
+        what = self._who(index, spec.pipeline) + (f" (branch {spec.branch})" if spec.branch else "")
         self.rt.console.say(f"Triggering {what} [reqId {req_id}]")
         with self.rt.guard.deferred():
             build_id = self.client.run_pipeline(
@@ -147,7 +146,8 @@ class _FanOut:
             if not self.config.detach:
                 # Before a held SIGTERM is raised, so that cancel() terminates it too.
                 self.active.append(child)
-        self.rt.console.say(f"Started build {build_id} of {spec.pipeline}: {child.url}")
+        who = self._who(index, spec.pipeline)
+        self.rt.console.say(f"Started build {build_id} of {who}: {child.url}")
         if self.config.detach:
             child.outcome = "detached"
             self._done(child)
@@ -200,7 +200,8 @@ class _FanOut:
             self.first_failure = child
             if self.config.fail_fast and self.active:
                 self.rt.console.say(
-                    f"{child.label} failed: terminating the other children (FAIL_FAST)"
+                    f"{self._who(child.index, child.label)} failed: "
+                    "terminating the other children (FAIL_FAST)"
                 )
                 for other in list(self.active):
                     self._stop(other, "terminated", TERMINATE_BUDGET_SECONDS)
@@ -292,7 +293,8 @@ class _FanOut:
         self.exporter.export(values)
         if child.outcome != "detached":
             self.rt.console.say(
-                f"{child.label} {child.build_id}: {child.outcome} after {duration(seconds)}"
+                f"{self._who(child.index, child.label)} {child.build_id}: "
+                f"{child.outcome} after {duration(seconds)}"
             )
 
     def _returned_values(self, child: Child) -> dict[str, str]:
@@ -336,6 +338,11 @@ class _FanOut:
                     raise
                 self.rt.sleep(wait)
                 attempt += 1
+
+    def _who(self, index: int, pipeline: str) -> str:
+        """A child in a line of the log: in a fan-out, its place too (#2 pipeline), as the
+        status lines name it, since one pipeline may run several times."""
+        return f"#{index} {pipeline}" if self.many else pipeline
 
     def _name(self, key: str, child: Child) -> str:
         return f"{key}_{child.index}" if self.many else key

@@ -102,6 +102,9 @@ def test_status_lines_name_the_child_once_per_change(
         # First seen at 1 s (running), polled at 2, 3 and 4 s unchanged, success at 5 s.
         assert mine == [f"#{n} fan/a running", f"#{n} fan/a running → success"]
     assert len(status_lines) == 4  # nothing else, and no line without its child
+    first, second = emu.runs()
+    assert f"Started build {second.id} of #2 fan/a: {emu.url}/build/{second.id}" in result.lines
+    assert f"#1 fan/a {first.id}: success after 5.0s" in result.lines
 
 
 def test_a_single_child_keeps_the_plain_output_names(

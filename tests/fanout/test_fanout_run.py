@@ -80,7 +80,7 @@ def test_summary_table_shows_every_child_with_build_status_duration_and_url(
 ) -> None:
     result = run(PIPELINES="[fan/a, fan/b, fan/c]")
     rows = summary_rows(result)
-    header = next(line for line in result.lines if line.startswith("#"))
+    header = next(line for line in result.lines if line.startswith("#  pipeline"))
     assert header.split() == ["#", "pipeline", "build", "status", "duration", "url"]
     assert sorted(rows) == ["1", "2", "3"]
     for n, build in enumerate(emu.runs(), start=1):

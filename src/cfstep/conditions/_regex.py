@@ -51,15 +51,17 @@ _SETS = {
 _SETS["S"] = (_SETS["s"][0], True)
 _CONTROL = {"f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\x0b"}
 _BRACED = re.compile(r"\{([0-9]+)(,([0-9]*))?\}")
+# one character or one class of ours (class bodies escape every "]"), safe to quantify bare
+_SINGLE = re.compile(r"[A-Za-z0-9]|\\U[0-9a-f]{8}|\[\^?[^\]]*\]")
 _GROUP_NAME_REF = re.compile(r"<([^>]*)>")
 _DIGITS = re.compile(r"[0-9]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JS_NAME = re.compile(r"[$A-Za-z_\u0080-\uffff][$0-9A-Za-z_\u0080-\uffff]*")
 
-MAX_SUBJECT_NESTED = 20
-"""Longest subject for a pattern with a repetition inside a repetition."""
-WORK_BUDGET = 10**8
-"""Bound on subject_length ** (unbounded repetitions + 1)."""
+MAX_SUBJECT_NESTED = 16
+"""Longest subject for a pattern with a repetition inside a repetition (exponential)."""
+WORK_BUDGET = 2 * 10**7
+"""Bound on subject length × the product of each repetition's reach (polynomial)."""
 
 
 def _lit(cp: int) -> str:
@@ -87,8 +89,8 @@ def _class_body(ranges: list[tuple[int, int]]) -> str:
 
 @dataclass
 class _Stats:
-    unbounded: int = 0
-    nested: bool = False
+    nesting: int = 0
+    maxima: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -152,7 +154,8 @@ class _Translator:
             if self.peek() == "|":
                 self.pos += 1
                 continue
-            return "|".join(alts), depth
+            # a repeated alternation can backtrack like a repetition inside a repetition
+            return "|".join(alts), depth if len(alts) == 1 else max(depth, 1)
 
     def alternative(self) -> tuple[str, int]:
         parts: list[str] = []
@@ -164,13 +167,11 @@ class _Translator:
                 if not quantifiable:
                     raise self.fail("Nothing to repeat")
                 text, maximum = q
+                inner += 1
                 if maximum > 1:
-                    if inner > 0:
-                        self.stats.nested = True
-                    inner += 1
-                    if maximum > 1000:
-                        self.stats.unbounded += 1
-                atom = f"(?:{atom}){text}"
+                    self.stats.maxima.append(maximum)
+                    self.stats.nesting = max(self.stats.nesting, inner)
+                atom = (atom if _SINGLE.fullmatch(atom) else f"(?:{atom})") + text
             depth = max(depth, inner)
             parts.append(atom)
         return "".join(parts), depth
@@ -424,7 +425,7 @@ class _Translator:
 class Compiled:
     pattern: re.Pattern[str]
     nested: bool
-    unbounded: int
+    maxima: tuple[int, ...]
 
 
 _CACHE: dict[tuple[str, bool, bool, bool], Compiled] = {}
@@ -445,7 +446,12 @@ def compile_js(
         raise JsError(f"regex not supported: /{source}/ cannot be run in Python ({exc})") from exc
     except (RecursionError, OverflowError) as exc:
         raise JsError(f"regex limit: /{source}/ is too complex") from exc
-    compiled = Compiled(pattern, t.stats.nested, t.stats.unbounded)
+    if t.stats.nesting > 2:
+        raise JsError(
+            f"regex limit: /{source}/ nests repetitions {t.stats.nesting} deep, which can "
+            "backtrack for ever; at most a repetition inside a repetition is allowed"
+        )
+    compiled = Compiled(pattern, t.stats.nesting == 2, tuple(t.stats.maxima))
     if len(_CACHE) < 256:
         _CACHE[key] = compiled
     return compiled
@@ -460,11 +466,14 @@ def search(compiled: Compiled, subject: str, *, sticky: bool = False) -> bool:
             f"regex limit: a pattern with a repetition inside a repetition is only run on "
             f"subjects up to {MAX_SUBJECT_NESTED} characters (this one has {n})"
         )
-    if n > 1 and n ** (compiled.unbounded + 1) > WORK_BUDGET:
-        raise JsError(
-            f"regex limit: a subject of {n} characters is too long for a pattern with "
-            f"{compiled.unbounded} unbounded repetitions"
-        )
+    work = n
+    for maximum in compiled.maxima:
+        work *= min(maximum, n) + 1
+        if work > WORK_BUDGET:
+            raise JsError(
+                f"regex limit: a subject of {n} characters is too long for a pattern with "
+                f"{len(compiled.maxima)} repetitions (work bound {WORK_BUDGET:,})"
+            )
     if sticky:
         return compiled.pattern.match(s) is not None
     return compiled.pattern.search(s) is not None

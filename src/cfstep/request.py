@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from cfstep.inputs import ChildSpec
+
+
+def new_req_id() -> str:
+    """A random (version 4) UUID for the run request's reqId, made as `uuid.uuid4()` makes
+    it, from 16 bytes of os.urandom: importing `uuid` also loads `platform` and the `_uuid`
+    extension, a cost paid on every start for one call (issue 5)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def run_body(child: ChildSpec, environ: Mapping[str, str]) -> dict[str, object]:

@@ -84,7 +84,13 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
 
 def _client(config: Config, runtime: Runtime) -> CodefreshClient:
     debug = (lambda line: runtime.console.say(f"debug: {line}")) if config.debug else None
-    session = new_session(config.url, config.api_key or "", insecure=config.insecure, debug=debug)
+    session = new_session(
+        config.url,
+        config.api_key or "",
+        insecure=config.insecure,
+        debug=debug,
+        environ=config.environ,
+    )
     return CodefreshClient(session, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter)
 
 

@@ -270,6 +270,10 @@ def new_session(
     insecure: bool = False,
     debug: Callable[[str], None] | None = None,
     timeouts: Timeouts | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Session:
-    """The factory every API call goes through."""
-    return Session(base_url, api_key, insecure=insecure, debug=debug, timeouts=timeouts)
+    """The factory every API call goes through; proxies from `environ` (the step's inputs,
+    os.environ when None), so `main(environ=...)` does not also read the process's."""
+    return Session(
+        base_url, api_key, insecure=insecure, debug=debug, timeouts=timeouts, environ=environ
+    )

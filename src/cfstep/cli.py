@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -52,6 +51,8 @@ def main(
     except SystemExit as exc:  # --help and --version: argparse has printed them
         return exc.code if isinstance(exc.code, int) else 0
     except Exception:
+        import traceback  # only for a bug: not paid on every start
+
         console.say(
             "cfstep: internal error (a bug in cfstep, not in your build); please "
             "report it with this traceback:\n" + traceback.format_exc(limit=8)

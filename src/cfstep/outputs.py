@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -69,6 +68,8 @@ def check_json_path(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     problem = "it is a folder" if path.is_dir() else None
     if problem is None:
+        import tempfile  # only with --output-json: tempfile pulls shutil, bz2, lzma, random
+
         try:
             fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
             os.close(fd)
@@ -83,6 +84,8 @@ def write_json(path: Path, document: object, console: Console) -> None:
     """Atomically: a temporary file in the same folder, then os.replace."""
     text = console.mask(json.dumps(document, indent=2, sort_keys=True)) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
+    import tempfile  # see check_json_path
+
     try:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -414,3 +414,24 @@ def test_the_same_pipeline_several_times_starts_one_build_each(
     assert len({b.id for b in builds}) == 3
     assert len({b.req_id for b in builds}) == 3  # a fresh reqId per child: no de-duplication
     assert len(run_posts(emu)) == 3
+
+
+@pytest.mark.parametrize(
+    ("children", "heartbeat"),
+    [
+        pytest.param(2, "still waiting for 2 children: #1 fan/slow running, #2 fan/slow running"),
+        pytest.param(7, "still waiting for 7 children: 7 running", id="counted"),
+    ],
+)
+def test_a_quiet_fan_out_prints_one_heartbeat_line_a_minute_for_all_children(
+    emu: Emulator, run: Callable[..., Result], children: int, heartbeat: str
+) -> None:
+    result = run(
+        PIPELINES=json.dumps(["fan/slow"] * children), TIMEOUT_MINS="2.5", ON_TIMEOUT="detach"
+    )
+    assert result.code == 0
+    beats = [line.split("] ", 1)[1] for line in result.lines if "] still" in line]
+    assert beats == [heartbeat, heartbeat]  # at about 1 and 2 minutes, then the timeout
+    assert [result.exports[f"BUILD_STATUS_{n}"] for n in range(1, children + 1)] == [
+        "detached"
+    ] * children

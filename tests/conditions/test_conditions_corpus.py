@@ -12,6 +12,7 @@ from cfstep.conditions import evaluate, substitute
 from cfstep.errors import ConditionError
 
 ERROR = "error"
+SEED = "'${{CF_PULL_REQUEST_TARGET}}' == 'production' && '${{CF_PULL_REQUEST_ACTION}}' == 'opened'"
 PR = {"CF_PULL_REQUEST_TARGET": "production", "CF_PULL_REQUEST_ACTION": "opened"}
 BR = {"CF_BRANCH": "release-1.4", "CF_REVISION": "abc123", "EMPTY": "", "N": "42"}
 
@@ -19,13 +20,13 @@ CASES: list[tuple[str, str, dict[str, str], bool | str]] = [
     # the seed example and its neighbours
     (
         "seed-both",
-        "'${{CF_PULL_REQUEST_TARGET}}' == 'production' && '${{CF_PULL_REQUEST_ACTION}}' == 'opened'",
+        SEED,
         PR,
         True,
     ),
     (
         "seed-closed",
-        "'${{CF_PULL_REQUEST_TARGET}}' == 'production' && '${{CF_PULL_REQUEST_ACTION}}' == 'opened'",
+        SEED,
         {**PR, "CF_PULL_REQUEST_ACTION": "closed"},
         False,
     ),

@@ -8,9 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import cond_gen
 import pytest
 
-import cond_gen
 from cfstep.conditions import evaluate
 from cfstep.errors import ConditionError
 

@@ -61,7 +61,7 @@ _JS_NAME = re.compile(r"[$A-Za-z_\u0080-\uffff][$0-9A-Za-z_\u0080-\uffff]*")
 MAX_SUBJECT_NESTED = 16
 """Longest subject for a pattern with a repetition inside a repetition (exponential)."""
 WORK_BUDGET = 2 * 10**7
-"""Bound on subject length × the product of each repetition's reach (polynomial)."""
+"""Bound on subject length times the product of each repetition's reach (polynomial)."""
 
 
 def _lit(cp: int) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import cond_gen
 import pytest
 
-from cfstep.conditions import evaluate
+from cfstep.conditions import evaluate, substitute
 from cfstep.errors import ConditionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +69,10 @@ def test_same_verdict_and_result_as_tevale() -> None:
     """Every generated expression: same valid/invalid verdict and same boolean as tevale."""
     node = _tevale()
     cases = cond_gen.build(COUNT)
+    # the hand-written corpus too, so its expectations are tevale's and not only ours
+    from test_conditions_corpus import CASES
+
+    cases += [(substitute(expr, env), dict(env)) for _, expr, env, _ in CASES]
     lines = "".join(json.dumps({"expr": e, "vars": v}) + "\n" for e, v in cases)
     done = subprocess.run(
         [str(node), str(ORACLE), str(PREFIX)],

@@ -177,3 +177,20 @@ def test_typed_step_writes_meta_export_file(
     assert run.exports["BUILD_STATUS"] == "success"
     assert run.exports["EARLIER_STEP"] == "kept"
     assert os.stat(meta / "env_vars_to_export").st_uid == 0
+
+
+def test_unwritable_volume_is_an_input_error_before_any_request(
+    run_step: StepRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    """Root's 0755 volume without the file: cfstep cannot create it, says so, starts nothing."""
+    volume = root_owned_volume(tmp_path, dir_mode=0o755, file_mode=None)
+    before = len(emulator.requests)
+    run = run_step(
+        "unwritable volume (root 0755, no file)",
+        {"PIPELINE_ID": "proj/ok", "CF_VOLUME_PATH": VOLUME},
+        mount=(volume, VOLUME),
+    )
+    assert run.exit_code == 5, run.output
+    assert "env_vars_to_export" in run.output
+    assert "ermission denied" in run.output
+    assert len(emulator.requests) == before

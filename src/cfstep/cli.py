@@ -81,11 +81,9 @@ def _run(
         from cfstep import decide
 
         if not decide.should_run(config, console):
-            exporter.export({"BUILD_STATUS": "skipped"})
+            exporter.export({"BUILD_STATUS": "skipped"}, mask=False)
             if config.output_json is not None:
-                outputs.write_json(
-                    config.output_json, {"outputs": exporter.values, "children": []}, console
-                )
+                outputs.write_json(config.output_json, {"outputs": exporter.values, "children": []})
             return 0
     from cfstep import step  # the trigger path only: the skip path stays this light
 

@@ -39,10 +39,13 @@ class Exporter:
         if path is not None:
             self._append("")  # fail now, before anything is started, if it cannot be written
 
-    def export(self, values: Mapping[str, str]) -> None:
+    def export(self, values: Mapping[str, str], *, mask: bool = True) -> None:
+        """`mask=False` only for cfstep's own values (ids, URLs, statuses, durations): with
+        a short secret such as `1`, masking would corrupt BUILD_ID for the later steps."""
         lines = []
         for key, value in values.items():
-            single_line = " ".join(self._console.mask(str(value)).splitlines())
+            text = self._console.mask(str(value)) if mask else str(value)
+            single_line = " ".join(text.splitlines())
             self.values[key] = single_line
             lines.append(f"{key}={single_line}\n")
         self._append("".join(lines))
@@ -80,9 +83,11 @@ def check_json_path(path: Path) -> None:
         raise InputError(f"OUTPUT_JSON: cannot write {path} ({problem}) — check the path")
 
 
-def write_json(path: Path, document: object, console: Console) -> None:
-    """Atomically: a temporary file in the same folder, then os.replace."""
-    text = console.mask(json.dumps(document, indent=2, sort_keys=True)) + "\n"
+def write_json(path: Path, document: object) -> None:
+    """Atomically: a temporary file in the same folder, then os.replace. The document holds
+    values already masked where they came from outside (Exporter.values, returned values):
+    masking the whole text would also cut a short secret out of the build ids."""
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
     import tempfile  # see check_json_path
 

@@ -184,7 +184,7 @@ class _FanOut:
         step_name = self.config.environ.get("CF_STEP_NAME", "").strip()
         if step_name and child is started[0]:
             values[f"{step_name}_CF_OUTPUT_URL"] = child.url
-        self.exporter.export(values)
+        self.exporter.export(values, mask=False)
 
     # -- following ------------------------------------------------------------------------
 
@@ -292,11 +292,11 @@ class _FanOut:
             self._name("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",
         }
         self.durations[child.index] = seconds
+        self.exporter.export(values, mask=False)
         if child.status in ("success", "error", "terminated") and self.config.return_prefix:
             returned = self._returned_values(child)
             self.returned[child.index] = returned
-            values.update({self._name(k, child): v for k, v in returned.items()})
-        self.exporter.export(values)
+            self.exporter.export({self._name(k, child): v for k, v in returned.items()})
         if child.outcome != "detached":
             self.rt.console.say(
                 f"{self._who(child.index, child.label)} {child.build_id}: "
@@ -378,7 +378,9 @@ class _FanOut:
     def _mark_not_started(self) -> None:
         for index, child in enumerate(self.slots, start=1):
             if child is None and index <= len(self.config.children):
-                self.exporter.export({f"BUILD_STATUS_{index}": "skipped"} if self.many else {})
+                self.exporter.export(
+                    {f"BUILD_STATUS_{index}": "skipped"} if self.many else {}, mask=False
+                )
 
     def _export_overall(self) -> Child | None:
         worst = self._worst()
@@ -387,10 +389,11 @@ class _FanOut:
                 {
                     "BUILD_STATUS": worst.outcome or "",
                     "BUILD_DURATION_SECONDS": f"{self.rt.clock() - self.started_at:.0f}",
-                }
+                },
+                mask=False,
             )
         if self.config.output_json is not None:
-            outputs.write_json(self.config.output_json, self._document(), self.rt.console)
+            outputs.write_json(self.config.output_json, self._document())
         return worst
 
     def _worst(self) -> Child | None:
@@ -415,7 +418,9 @@ class _FanOut:
                     "status": (c.outcome or c.status) if c else "skipped",
                     "stopped_by_step": c.stopped_by_step if c else False,
                     "duration_seconds": _whole(self.durations.get(i)),
-                    "returned": self.returned.get(i, {}),
+                    "returned": {
+                        k: self.rt.console.mask(v) for k, v in self.returned.get(i, {}).items()
+                    },
                 }
                 for i, c in enumerate(self.slots, start=1)
             ],

@@ -6,9 +6,13 @@ as arguments, so tests assert the exact sequence of waits in milliseconds.
 
 from __future__ import annotations
 
-import random
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import random
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -16,8 +20,11 @@ Jitter = Callable[[], float]  # a factor around 1.0
 
 
 def jitter(spread: float = 0.1, rng: random.Random | None = None) -> Jitter:
-    source = rng or random.Random()  # noqa: S311 - spreading waits, not cryptography
-    return lambda: source.uniform(1 - spread, 1 + spread)
+    """A factor drawn uniformly from [1 - spread, 1 + spread]: from `rng` when given (tests
+    seed it), else from os.urandom, so a run does not import `random` for a few draws."""
+    if rng is not None:
+        return lambda: rng.uniform(1 - spread, 1 + spread)
+    return lambda: 1 - spread + 2 * spread * int.from_bytes(os.urandom(7)) / (1 << 56)
 
 
 @dataclass(frozen=True)

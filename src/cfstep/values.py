@@ -143,9 +143,14 @@ def with_variables(
 def read_text_file(name: str, path_text: str) -> str:
     path = Path(path_text)
     try:
-        if path.stat().st_size > _MAX_FILE_BYTES:
+        # Read at most one byte past the limit: the size a device (/dev/urandom) or a pipe
+        # reports says nothing, and reading it whole would never end.
+        with path.open("rb") as file:
+            data = file.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
             raise InputError(f"{name}: {path_text} is larger than 1 MB — give a smaller file")
-        return path.read_text(encoding="utf-8")
+        # As text mode would: universal newlines.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except OSError as exc:
         raise InputError(
             f"{name}: cannot read {path_text} ({exc.strerror or exc}) — check the path"

@@ -18,6 +18,8 @@ import pytest
 import yaml
 from containerkit import ROOT, unavailable
 
+from cfstep import inputs, values
+
 STEP = yaml.safe_load((ROOT / "step.yaml").read_text())
 ARGUMENTS = json.loads(STEP["spec"]["arguments"])
 RETURNS = json.loads(STEP["spec"]["returns"])
@@ -61,7 +63,6 @@ def test_arguments_schema_is_draft_07_and_closed() -> None:
 
 
 def test_schema_defaults_are_the_programs_defaults() -> None:
-    inputs = pytest.importorskip("cfstep.inputs")
     options = {option.env: option for option in inputs.OPTIONS}
     for name, schema in PROPERTIES.items():
         if name not in options:
@@ -81,9 +82,6 @@ def test_schema_defaults_are_the_programs_defaults() -> None:
 
 
 def test_schema_argument_names_are_the_programs_inputs() -> None:
-    inputs = pytest.importorskip("cfstep.inputs")
-    if not hasattr(inputs, "ENV_NAMES"):
-        pytest.skip("cfstep.inputs.ENV_NAMES not available yet")
     assert set(PROPERTIES) == set(inputs.ENV_NAMES)
 
 
@@ -253,7 +251,6 @@ def test_list_or_map_arrives_as_yaml_of_the_same_value(rendered: dict[str, str],
 def test_string_list_is_read_back_by_cfsteps_list_parsing(
     rendered: dict[str, str], name: str
 ) -> None:
-    values = pytest.importorskip("cfstep.values")
     assert values.parse_list(name, rendered[name]) == tuple(TRICKY[name])
 
 
@@ -266,7 +263,6 @@ def test_null_argument_is_left_out(tmp_path: Path) -> None:
 
 def test_pr_to_production_example_reaches_the_program(tmp_path: Path) -> None:
     """SPEC §1's example, rendered, then parsed by cfstep's own input reader."""
-    inputs = pytest.importorskip("cfstep.inputs")
     example = next(
         step["arguments"]
         for ex in STEP["metadata"]["examples"]

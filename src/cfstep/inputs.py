@@ -227,12 +227,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is an InputError (exit 5), not argparse's exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        # argparse echoes the arguments it did not recognise, values included, and one may
-        # be a secret (`--secrets=TOKEN=…`, a misspelt -S): name the flags only (SPEC §8).
+        # argparse echoes the arguments it did not recognise, and one may carry a secret
+        # (`--secrets=TOKEN=…`, a misspelt -S): show what stands before an `=` (SPEC §8).
         head, sep, rest = message.partition("unrecognized arguments: ")
         if sep:
-            flags = [arg.partition("=")[0] for arg in rest.split() if arg.startswith("-")]
-            message = head + sep + (" ".join(flags) or "values not shown")
+            shown = [a.partition("=")[0] + ("=…" if "=" in a else "") for a in rest.split()]
+            message = head + sep + " ".join(shown)
         raise InputError(f"command line: {message} — see `cfstep --help`")
 
 

@@ -8,6 +8,7 @@ frozen `Config`. Parsing of a value's text lives in `cfstep.values`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -236,6 +237,28 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"command line: {message} — see `cfstep --help`")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse makes a formatter for every add_argument; the stock one imports shutil (and
+    with it bz2 and lzma) only to ask the terminal's width, on every start (issue 5)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_columns() - 2)  # -2: as argparse does
+
+
+def _terminal_columns() -> int:
+    """What shutil.get_terminal_size() gives: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cfstep",
@@ -243,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Every option is also read from the environment variable shown in brackets; "
         "a flag wins over the environment.",
         allow_abbrev=False,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"cfstep {__version__}")
     for option in OPTIONS:

@@ -74,6 +74,9 @@ class EmulatorServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 with Content-Length on every answer: clients keep connections alive.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends; with Nagle's algorithm on, a keep-alive client
+    # then waits ~40 ms for every answer (measured: 100 run requests took 4.5 s, not 0.1 s).
+    disable_nagle_algorithm = True
     server: EmulatorServer
 
     def setup(self) -> None:

@@ -38,7 +38,11 @@ class CancelGuard:
         if self.received is not None:
             return  # already cleaning up: a second signal must not cut the clean-up short
         name = signal.Signals(signum).name
-        self.received = Cancelled(f"stopped by {name}", _CODES[signal.Signals(signum)])
+        self.received = Cancelled(
+            f"stopped by {name} (the pipeline was stopped or cancelled); what became of the "
+            "child is in the lines above and in the outputs",
+            _CODES[signal.Signals(signum)],
+        )
         if self._deferring:
             self._pending = self.received
             return

@@ -11,7 +11,7 @@ from pathlib import Path
 from cfstep import inputs, outputs
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
-from cfstep.errors import Cancelled, CfstepError
+from cfstep.errors import CfstepError
 from cfstep.schedule import Clock, Jitter, Sleep, jitter
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a cfstep bug is never mistaken for a failed child
@@ -42,9 +42,6 @@ def main(
             timing=runtime_parts,
             meta_export=meta_export,
         )
-    except Cancelled as exc:
-        console.say(f"cfstep: {exc.message}")
-        return exc.exit_code
     except CfstepError as exc:
         console.say(f"cfstep: {exc.message}")
         return exc.exit_code

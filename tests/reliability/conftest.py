@@ -40,6 +40,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"leak scans: {FIGURES['leak_scans']} texts of {FIGURES['runs']} runs, "
         f"leaks found: {FIGURES['leaks']}"
     )
-    for key in ("bad_inputs", "fuzz_inputs", "fuzz_conditions", "signal_cases", "redirects"):
+    for key in (
+        "faults_injected",
+        "bad_inputs",
+        "fuzz_inputs",
+        "fuzz_conditions",
+        "signal_cases",
+        "redirects",
+    ):
         if FIGURES[key]:
             write(f"{key.replace('_', ' ')}: {FIGURES[key]}")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from reliability_kit import (
     API_KEY,
+    FIGURES,
     MATRIX,
     MatrixRow,
     Outage,
@@ -181,6 +182,7 @@ def _check(
     assert want.message in res.stderr, res.stderr
     attempts, faulted = _attempts(emu, kind, outage)
     assert faulted >= 1, "the fault was never hit"
+    FIGURES["faults_injected"] += faulted
     if want.retried:
         assert attempts > faulted, f"not retried: {attempts} attempts, {faulted} faulted"
     else:
@@ -304,6 +306,7 @@ def test_persistent_fault(case: str, emu: Emulator, fake_clock: FakeClock, tmp_p
     passed = False
     try:
         res = run_step(env, tmp_path=tmp_path, clock=fake_clock)
+        FIGURES["faults_injected"] += sum(r.fault is not None for r in emu.requests)
         assert res.code == code, res.stderr
         assert message in res.stderr
         assert res.stderr.strip().splitlines()[-1].startswith("cfstep: ")

@@ -6,6 +6,7 @@ Every error says which input, what value and what to write instead, on one line.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -84,6 +85,9 @@ def parse_list(name: str, text: str) -> tuple[str, ...]:
 
 
 def _yaml_list(text: str) -> list[Any] | None:
+    fast = _json_string_list(text)
+    if fast is not None:
+        return fast
     import yaml
 
     try:
@@ -91,6 +95,22 @@ def _yaml_list(text: str) -> list[Any] | None:
     except yaml.YAMLError:
         return None
     return data if isinstance(data, list) else None
+
+
+def _json_string_list(text: str) -> list[Any] | None:
+    """A typed step hands a list over as one line of JSON (step.yaml); for a JSON list of
+    strings in plain ASCII, YAML reads exactly what json reads, and json is loaded already:
+    the run is spared importing yaml (~30 ms on these machines, issue 5). `\\u` escapes
+    (YAML keeps surrogate pairs apart), DEL and tabs (YAML refuses them) are left to YAML."""
+    if not text.isascii() or "\\u" in text or "\x7f" in text or "\t" in text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, list) and all(isinstance(item, str) for item in data):
+        return data
+    return None
 
 
 def _loader() -> Any:

@@ -14,13 +14,16 @@ from scenarios import FAIL_LOG_LINES, OK_ID
 Factory = Callable[..., Emulator]
 
 
-def test_progress_points_at_the_log_download(emulator: Factory, fake_clock: FakeClock) -> None:
+def test_progress_points_at_a_stored_log(emulator: Factory, fake_clock: FakeClock) -> None:
+    """As Codefresh's storage: a URL the official CLI fetches without the key, JSON steps."""
     emu = emulator(clock=fake_clock)
     build_id = run(emu, "proj/fail")
     progress = build(emu, build_id)["progress"]
     doc = call(emu, "GET", f"/api/progress/{progress}").json
-    url = f"{emu.url}/api/progress/download/{progress}"
+    url = f"{emu.url}/logs/{progress}.json"
     assert doc == {"location": {"type": "api", "url": url}, "status": "running"}
+    stored = call(emu, "GET", f"/logs/{progress}.json", key=None).json
+    assert [line.strip() for line in stored["steps"][0]["logs"]] == FAIL_LOG_LINES
     fake_clock.advance(1)
     assert call(emu, "GET", f"/api/progress/{progress}").json["status"] == "error"
 

@@ -69,6 +69,9 @@ class Api:
     def handle(self, request: Request) -> Response:
         # Express (Codefresh's server) routes ignore one trailing slash.
         path = request.path[:-1] if request.path.endswith("/") else request.path
+        stored_log = _STORED_LOG.fullmatch(path)
+        if stored_log and request.method == "GET":
+            return self.stored_log(stored_log.group(1))
         if not path.startswith("/api/"):
             return error(404, f"Cannot {request.method} {request.path}")
         if request.headers.get("authorization") != self.api_key:
@@ -152,8 +155,23 @@ class Api:
         build = self.state.build_by_progress(progress)
         if build is None:
             return error(404, f"Progress {progress} not found")
-        url = f"{self.base_url()}/api/progress/download/{progress}"
+        # Like Codefresh's storage location: a URL that needs no key (the official CLI
+        # fetches it without one) holding the log as JSON steps.
+        url = f"{self.base_url()}/logs/{progress}.json"
         return json_response(200, {"location": {"type": "api", "url": url}, "status": build.status})
+
+    def stored_log(self, progress: str) -> Response:
+        build = self.state.build_by_progress(progress)
+        lines = self.state.logs(progress)
+        if build is None or lines is None:
+            return error(404, f"Progress {progress} not found")
+        step = {
+            "name": "main",
+            "creationTimeStamp": int(build.created),
+            "status": build.status,
+            "logs": [line + "\r\n" for line in lines],
+        }
+        return json_response(200, {"steps": [step], "status": build.status})
 
     def download(self, request: Request, progress: str) -> Response:
         lines = self.state.logs(progress)
@@ -231,6 +249,7 @@ def _latest(build: Build) -> float:
 
 
 SEGMENT = "([^/]+)"
+_STORED_LOG = re.compile(r"/logs/([^/]+)\.json")
 ROUTES: tuple[tuple[str, re.Pattern[str], Handler], ...] = tuple(
     (method, re.compile(pattern), handler)
     for method, pattern, handler in (

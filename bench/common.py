@@ -121,16 +121,3 @@ def secs(seconds: float | None, digits: int = 2) -> str:
 
 def ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}x"
-
-
-def answer_without_nagle(emu: Any) -> None:
-    """Work around the emulator's ~40 ms stall on every answer after the first on a kept-alive
-    connection: it writes the headers and the body in two writes, so Nagle holds the body until
-    the client's delayed ACK. Accepted sockets inherit TCP_NODELAY from the listening one on
-    Linux. A real Codefresh answers at once; without this, the emulator, not the client, would
-    dominate every multi-request figure (the official CLI sends three requests)."""
-    import socket
-
-    server = getattr(emu, "_server", None)
-    if server is not None:
-        server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from common import API_KEY, PYTHON, answer_without_nagle, median
+from common import API_KEY, PYTHON, median
 from startup import PIPELINE, SCENARIO
 
 from cfstep.emulator import Emulator
@@ -70,7 +70,6 @@ def total_us(entries: list[Entry]) -> int:
 
 def run(repeats: int, say: Callable[[str], None]) -> dict[str, Any]:
     with Emulator(SCENARIO, api_key=API_KEY) as emu:
-        answer_without_nagle(emu)
         base = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent"}
         cf = {**base, "CF_URL": emu.url, "CF_API_KEY": API_KEY, "PIPELINE_ID": PIPELINE}
         cases: dict[str, tuple[list[str], Mapping[str, str] | None]] = {

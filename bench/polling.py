@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from common import API_KEY, ROOT, WORK, answer_without_nagle, median, stats
+from common import API_KEY, ROOT, WORK, median, stats
 
 from cfstep.cli import main
 from cfstep.emulator import Emulator
@@ -74,7 +74,6 @@ def accelerated(seconds: float, seed: int) -> dict[str, Any]:
     log = io.StringIO()
     WORK.mkdir(parents=True, exist_ok=True)
     with Emulator(scenario, clock=clock, api_key=API_KEY) as emu, counting_connects() as conns:
-        answer_without_nagle(emu)
         env["CF_URL"] = emu.url
         started = time.perf_counter()
         with contextlib.redirect_stderr(log), contextlib.redirect_stdout(log):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import API_KEY, CFSTEP, PYTHON, ROOT, WORK, answer_without_nagle, median, stats
+from common import API_KEY, CFSTEP, PYTHON, ROOT, WORK, median, stats
 
 from cfstep.emulator import Emulator
 
@@ -80,10 +80,18 @@ def tools(url: str, official: Path | None, home: Path) -> list[Tool]:
     cf = {**base, "CF_URL": url, "CF_API_KEY": API_KEY}
     trigger = {**cf, "PIPELINE_ID": PIPELINE, "DETACH": "true"}
     skip = {**cf, "PIPELINE_ID": PIPELINE, "CONDITION_ALL": '"a" == "b"'}
+    # README's typed-step example as step.yaml renders it: lists and maps as one line of JSON,
+    # conditions that hold (Codefresh has substituted the ${{...}} already).
+    typed = {**trigger, "VARIABLE": '["APP_VERSION=1.2.3", "REGION=eu-west-1"]'}
+    typed["CONDITION_ALL"] = (
+        '{"validateTargetBranch": "\\"production\\" == \\"production\\"", '
+        "\"validatePRAction\": \"'opened' == 'opened'\"}"
+    )
     found = [
         Tool("cfstep", "cfstep (console script)", [str(CFSTEP)], trigger),
         Tool("cfstep_m", "python -m cfstep", [str(PYTHON), "-m", "cfstep"], trigger),
         Tool("curl", "curl POST (floor)", _curl_argv(url), base),
+        Tool("typed", "cfstep, typed-step inputs (list, conditions)", [str(CFSTEP)], typed),
         Tool("skip", "cfstep, false condition (skip path)", [str(CFSTEP)], skip, sends_run=False),
         Tool("python", "python -c pass (interpreter floor)", [str(PYTHON), "-c", "pass"], base,
              sends_run=False),
@@ -164,7 +172,6 @@ def run(
         tempfile.TemporaryDirectory(dir=WORK) as scratch_dir,
         Emulator(SCENARIO, api_key=API_KEY) as emu,
     ):
-        answer_without_nagle(emu)
         scratch = Path(scratch_dir)
         home = scratch / "home"  # the official CLI writes ~/.cfconfig: keep it out of $HOME
         home.mkdir()

@@ -7,9 +7,12 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
 from cfstep.errors import Cancelled
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+if TYPE_CHECKING:
+    from typing import Any
 
 _CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 

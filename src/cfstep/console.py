@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import TextIO
 from urllib.parse import quote
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 MASK = "***"
 

@@ -13,11 +13,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from cfstep import __version__, values
 from cfstep.errors import InputError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 DEFAULT_URL = "https://g.codefresh.io"
 PACK_NAMES = ("small", "medium", "large", "xlarge")

@@ -10,11 +10,13 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from cfstep.errors import InputError
 
+TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
 if TYPE_CHECKING:
+    from typing import Any
+
     from cfstep.inputs import ChildSpec
 
 _TRUE = frozenset({"true", "yes", "1", "on"})

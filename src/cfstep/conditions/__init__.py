@@ -16,6 +16,7 @@ from cfstep.conditions._evaluate import evaluate_tree
 from cfstep.conditions._js import JS_WHITESPACE as _JS_TRIM
 from cfstep.conditions._js import JsError
 from cfstep.errors import ConditionError
+from cfstep.values import json_as_yaml
 
 __all__ = [
     "MAX_EXPRESSION",
@@ -67,16 +68,33 @@ def evaluate(expression: str, variables: Mapping[str, object]) -> bool:
         raise ConditionError(str(exc)) from exc
 
 
+# Without a `:` (maps need one) and without one of these first characters (sequences, flow
+# maps, complex keys, tags, anchors, aliases, directives, comments), YAML can only read one
+# scalar, which is taken raw anyway: such text is one expression and yaml is not imported.
+_MAYBE_YAML_COLLECTION = tuple("-[{?!&*%#")
+
+
+def _read_yaml(text: str) -> object:
+    """The YAML reading of the text, or the text itself where only one expression is possible
+    or it is not YAML at all."""
+    if ":" not in text and not text.lstrip().startswith(_MAYBE_YAML_COLLECTION):
+        return text
+    fast = json_as_yaml(text)
+    if fast is not None:
+        return fast
+    import yaml  # only when conditions are given and need it: keeps start-up light
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
 def parse_conditions(text: str, input_name: str) -> list[tuple[str, str]]:
     """CONDITION_ALL / CONDITION_ANY text: a YAML map of named expressions, a list, or one."""
     if text.strip() == "":
         return []
-    import yaml  # only when conditions are given: keeps start-up light
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return [("condition", text)]
+    data = _read_yaml(text)
     if isinstance(data, dict):
         out: list[tuple[str, str]] = []
         for key, expr in data.items():

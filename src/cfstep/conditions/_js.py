@@ -10,12 +10,34 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 
 JsValue = str | float | bool | None | dict[str, object] | list[object]
 
 MAX_STRING = 100_000
 """Longest string an expression may build (tevale has no bound; we need one)."""
+
+
+class LazyPattern:
+    """A regex compiled the first time it is used."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    def _get(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._get().search(text)
+
+    def findall(self, text: str) -> list[str]:
+        return self._get().findall(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self._get().fullmatch(text)
+
 
 # ECMAScript WhiteSpace and LineTerminator: what String.prototype.trim and \s use.
 JS_WHITESPACE = (
@@ -23,8 +45,10 @@ JS_WHITESPACE = (
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# Built on first use: these wide classes take milliseconds to compile, and most conditions
+# never need them (the skip path's start-up, issue 5).
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
+_ASTRAL = LazyPattern("[\U00010000-\U0010ffff]")
 
 
 class JsError(Exception):
@@ -221,6 +245,8 @@ def number_to_string(x: float) -> str:  # noqa: PLR0911 - the cases of Number::t
     if math.isinf(x):
         return "Infinity" if x > 0 else "-Infinity"
     sign = "-" if x < 0 else ""
+    from decimal import Decimal  # only for formatting numbers: ~15 ms to import
+
     tup = Decimal(repr(abs(x))).as_tuple()
     digits = "".join(map(str, tup.digits)).lstrip("0")
     exponent = int(tup.exponent)

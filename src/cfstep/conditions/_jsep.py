@@ -12,7 +12,6 @@ this recursive parser nor the evaluator can exhaust the stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import cast
 
 from cfstep.conditions._js import JsError, parse_float_literal
@@ -21,62 +20,83 @@ MAX_DEPTH = 100
 """Deepest nesting of parentheses, unary operators, calls and members."""
 
 
-@dataclass(frozen=True, slots=True)
+# The tree's nodes are plain slotted classes, not dataclasses: building ten dataclasses costs
+# ~15 ms at import, on the start-up path of every step with a condition (issue 5).
+
+
 class Literal:
-    value: str | float | bool | None
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | float | bool | None) -> None:
+        self.value = value
 
 
-@dataclass(frozen=True, slots=True)
 class Identifier:
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-@dataclass(frozen=True, slots=True)
 class This:
-    pass
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
 class Member:
-    obj: Node
-    prop: Node
-    computed: bool
+    __slots__ = ("computed", "obj", "prop")
+
+    def __init__(self, obj: Node, prop: Node, computed: bool) -> None:
+        self.obj = obj
+        self.prop = prop
+        self.computed = computed
 
 
-@dataclass(frozen=True, slots=True)
 class Call:
-    callee: Node
-    args: tuple[Node, ...]
+    __slots__ = ("args", "callee")
+
+    def __init__(self, callee: Node, args: tuple[Node, ...]) -> None:
+        self.callee = callee
+        self.args = args
 
 
-@dataclass(frozen=True, slots=True)
 class Unary:
-    op: str
-    arg: Node
+    __slots__ = ("arg", "op")
+
+    def __init__(self, op: str, arg: Node) -> None:
+        self.op = op
+        self.arg = arg
 
 
-@dataclass(frozen=True, slots=True)
 class Binary:
-    op: str
-    left: Node
-    right: Node
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, op: str, left: Node, right: Node) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
 
 
-@dataclass(frozen=True, slots=True)
 class Conditional:
-    test: Node
-    then: Node
-    orelse: Node
+    __slots__ = ("orelse", "test", "then")
+
+    def __init__(self, test: Node, then: Node, orelse: Node) -> None:
+        self.test = test
+        self.then = then
+        self.orelse = orelse
 
 
-@dataclass(frozen=True, slots=True)
 class Array:
-    elements: tuple[Node, ...]
+    __slots__ = ("elements",)
+
+    def __init__(self, elements: tuple[Node, ...]) -> None:
+        self.elements = elements
 
 
-@dataclass(frozen=True, slots=True)
 class Compound:
-    body: tuple[Node, ...]
+    __slots__ = ("body",)
+
+    def __init__(self, body: tuple[Node, ...]) -> None:
+        self.body = body
 
 
 Node = Literal | Identifier | This | Member | Call | Unary | Binary | Conditional | Array | None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cfstep.conditions._js import JsError, units
+from cfstep.conditions._js import JsError, LazyPattern, units
 
 _LINE_TERMINATORS = "\n\r\u2028\u2029"
 _WS_CLASS = (
@@ -56,7 +56,7 @@ _SINGLE = re.compile(r"[A-Za-z0-9]|\\U[0-9a-f]{8}|\[\^?[^\]]*\]")
 _GROUP_NAME_REF = re.compile(r"<([^>]*)>")
 _DIGITS = re.compile(r"[0-9]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_JS_NAME = re.compile(r"[$A-Za-z_\u0080-\uffff][$0-9A-Za-z_\u0080-\uffff]*")
+_JS_NAME = LazyPattern(r"[$A-Za-z_\u0080-\uffff][$0-9A-Za-z_\u0080-\uffff]*")
 
 MAX_SUBJECT_NESTED = 16
 """Longest subject for a pattern with a repetition inside a repetition (exponential)."""

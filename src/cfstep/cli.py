@@ -6,7 +6,6 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from cfstep import inputs, outputs
 from cfstep.cancel import CancelGuard
@@ -24,7 +23,7 @@ def main(
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
     jitter_factor: Jitter | None = None,
-    meta_export: Path = outputs.META_EXPORT,
+    meta_export: str | os.PathLike[str] = outputs.META_EXPORT,
 ) -> int:
     """Run the step once; return its exit code (SPEC §7)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -66,12 +65,14 @@ def _run(
     console: Console,
     guard: CancelGuard,
     timing: tuple[Clock, Sleep, Jitter],
-    meta_export: Path,
+    meta_export: str | os.PathLike[str],
 ) -> int:
     clock, sleep, jitter_factor = timing
     config = inputs.parse(argv, environ)
     console.add_secrets(config.secrets)
-    exporter = outputs.Exporter(outputs.locate(config.export_file, environ, meta_export), console)
+    exporter = outputs.Exporter(
+        outputs.locate(config.export_file, environ, os.fspath(meta_export)), console
+    )
     if config.output_json is not None:
         outputs.check_json_path(config.output_json)
     if config.conditions_all or config.conditions_any or config.branch_only or config.branch_ignore:

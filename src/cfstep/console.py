@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from urllib.parse import quote
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ class Console:
         forms = set(self._secrets)
         for value in values:
             if value:
-                forms.update({value, json.dumps(value)[1:-1], quote(value, safe="")})
+                forms.update({value, json.dumps(value)[1:-1], percent_encoded(value)})
         forms.discard("")
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = sorted(forms, key=len, reverse=True)
@@ -43,6 +42,14 @@ class Console:
 
     def data(self, text: str) -> None:
         print(self.mask(text), file=self._out or sys.stdout, flush=True)
+
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def percent_encoded(value: str) -> str:
+    """`urllib.parse.quote(value, safe="")`, without importing urllib.parse on start-up."""
+    return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in value.encode())
 
 
 def duration(seconds: float) -> str:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from cfstep import __version__, values
 from cfstep.errors import InputError
@@ -213,8 +212,8 @@ class Config:
     api_key: str | None
     url: str
     insecure: bool
-    export_file: Path | None
-    output_json: Path | None
+    export_file: str | None
+    output_json: str | None
     debug: bool
     environ: Mapping[str, str] = field(repr=False)
 
@@ -423,10 +422,17 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
     )
 
 
+# scheme://host[:port][/path]: checked with `re` (loaded already) rather than urllib.parse,
+# which the skip path would import for this alone; no user:password@ in a URL the key goes to.
+_HTTP_URL = re.compile(
+    r"(?i)https?://(?:\[[0-9a-f:.]+\]|[^\s/?#@:\[\]]+)(?::(?P<port>\d{1,5}))?(?:[/?#]\S*)?"
+)
+
+
 def _url(text: str) -> str:
     url = text.rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    match = _HTTP_URL.fullmatch(url)
+    if match is None or int(match["port"] or 1) not in range(1, 65536):
         raise InputError(
             f"CF_URL: {text!r} is not an http(s) URL — give the Codefresh address, "
             f"e.g. {DEFAULT_URL}"
@@ -434,8 +440,8 @@ def _url(text: str) -> str:
     return url
 
 
-def _path(text: str | None) -> Path | None:
-    return Path(text) if text else None
+def _path(text: str | None) -> str | None:
+    return text or None
 
 
 def _on_timeout(raw: _Raw) -> str:

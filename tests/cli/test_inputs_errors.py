@@ -94,6 +94,9 @@ CASES = [
     bad("url-no-scheme", {"CF_URL": "g.codefresh.io"}, says=("CF_URL",)),
     bad("url-no-host", {"CF_URL": "https://"}, says=("CF_URL",)),
     bad("url-flag", {}, "--url", "not a url", says=("CF_URL",)),
+    bad("url-port-not-a-number", {"CF_URL": "http://127.0.0.1:abc"}, says=("CF_URL",)),
+    bad("url-port-out-of-range", {"CF_URL": "http://127.0.0.1:70000"}, says=("CF_URL",)),
+    bad("url-userinfo", {"CF_URL": "https://user:pw@g.codefresh.io"}, says=("CF_URL",)),
     # the command line
     bad("unknown-flag", {}, "--detahc", says=("--detahc", "cfstep --help")),
     bad("abbreviated-flag", {}, "--pipe", "proj/ok", says=("--pipe",)),

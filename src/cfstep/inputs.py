@@ -433,8 +433,9 @@ def _url(text: str) -> str:
     url = text.rstrip("/")
     match = _HTTP_URL.fullmatch(url)
     if match is None or int(match["port"] or 1) not in range(1, 65536):
+        shown = re.sub(r"//[^/]*@", "//***@", text)  # never echo user:password
         raise InputError(
-            f"CF_URL: {text!r} is not an http(s) URL — give the Codefresh address, "
+            f"CF_URL: {shown!r} is not an http(s) URL — give the Codefresh address, "
             f"e.g. {DEFAULT_URL}"
         )
     return url

@@ -35,6 +35,7 @@ def _poll_times(until: float, ceiling: float = 15.0, factor: float = 1.0) -> lis
         (60, 15, 1.1, 11.0),  # jitter applies to the sixth
         (60, 15, 0.9, 9.0),
         (3600, 15, 1.1, 15.0),  # ... but never past the ceiling
+        (3600, 15, 0.9, 13.5),  # ... and still spreads polls at the ceiling
         (0, 15, 0.9, 1.0),  # ... nor under 1 s
     ],
 )

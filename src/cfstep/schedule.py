@@ -42,10 +42,11 @@ class Backoff:
 
 
 def poll_interval(elapsed: float, ceiling: float, jitter_factor: float) -> float:
-    """The wait before the next status request: a sixth of the time since the trigger,
-    jittered, clamped to [1 s, ceiling]. A child's end is seen within about a sixth of its
-    duration (a 10 s child within 2 s), never later than `ceiling`."""
-    return max(1.0, min(ceiling, elapsed / 6 * jitter_factor))
+    """The wait before the next status request: a sixth of the time since the trigger, at
+    most `ceiling`, jittered, then clamped to [1 s, ceiling]. A child's end is seen within
+    about a sixth of its duration (a 10 s child within 2 s), never later than `ceiling`;
+    jittering after the ceiling keeps long waits of many steps from polling in lockstep."""
+    return max(1.0, min(ceiling, min(ceiling, elapsed / 6) * jitter_factor))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -16,6 +16,12 @@ from urllib.parse import urlsplit
 from cfstep.errors import ApiError
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
 from cfstep.transport import Response, Session, TransportError, quote_segment
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (SPEC §8); never a 500, which may have started the build.
@@ -86,6 +92,22 @@ class CodefreshClient:
         self._sleep = sleep
         self._jitter = jitter
         self._backoff = backoff or Backoff()
+
+    def retrying(self, call: Callable[[float], T], budget_seconds: float) -> T:
+        """`call(timeout)` until it answers: transient trouble (no answer, 5xx, 429,
+        unreadable JSON) is retried with backoff, Retry-After honoured, within the budget;
+        past it, the last TransientApiError. A refusal is raised at once."""
+        deadline = Deadline.after(self._clock, budget_seconds)
+        attempt = 0
+        while True:
+            try:
+                return call(deadline.remaining())
+            except TransientApiError as exc:
+                wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
+                if wait >= deadline.remaining():
+                    raise
+                self._sleep(wait)
+                attempt += 1
 
     def build_url(self, build_id: str) -> str:
         return f"{self.session.base_url}/build/{build_id}"

@@ -157,38 +157,32 @@ class Follower:
         self.console.say(f"[{duration(child.elapsed(now)):>6}] {label}{text}")
 
     def terminate(self, child: Child, budget_seconds: float) -> bool:
-        """DELETE the child's progress; True when Codefresh accepted it within the budget."""
-        deadline = Deadline.after(self._clock, budget_seconds)
-        attempt = 0
-        while True:
-            try:
-                progress = child.build.progress if child.build else None
-                if progress is None:
-                    child.build = self.client.get_build(child.build_id, deadline.remaining())
-                    progress = child.build.progress
-                if progress is None:
-                    self.console.say(f"cannot terminate {child.build_id}: it has no progress id")
-                    return False
-                self.client.terminate(progress, timeout=deadline.remaining())
-                self._line(child, "termination requested")
-                return True
-            except TransientApiError as exc:
-                wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
-                if wait >= deadline.remaining():
-                    self.console.say(
-                        f"could not terminate {child.build_id}: {exc.message}; "
-                        f"stop it at {child.url}"
-                    )
-                    return False
-                self._sleep(wait)
-                attempt += 1
-            except ApiError as exc:
-                # Refused (a redirect, 401, 403, 404): say so and go on, so a timeout still
-                # exits 3 and a cancel still exits 143 with its outputs written.
-                self.console.say(
-                    f"could not terminate {child.build_id}: {exc.message}; stop it at {child.url}"
-                )
+        """DELETE the child's progress; True when Codefresh accepted it within the budget.
+        A refusal (a redirect, 401, 403, 404) is reported, not raised, so a timeout still
+        exits 3 and a cancel still exits 143 with its outputs written."""
+        deadline = Deadline.after(self._clock, budget_seconds)  # one budget for both requests
+        try:
+            progress = self.client.retrying(
+                lambda t: self._progress_of(child, t), deadline.remaining()
+            )
+            if progress is None:
+                self.console.say(f"cannot terminate {child.build_id}: it has no progress id")
                 return False
+            self.client.retrying(
+                lambda t: self.client.terminate(progress, timeout=t), deadline.remaining()
+            )
+        except ApiError as exc:
+            self.console.say(
+                f"could not terminate {child.build_id}: {exc.message}; stop it at {child.url}"
+            )
+            return False
+        self._line(child, "termination requested")
+        return True
+
+    def _progress_of(self, child: Child, timeout: float) -> str | None:
+        if child.build is None or child.build.progress is None:
+            child.build = self.client.get_build(child.build_id, timeout)
+        return child.build.progress
 
     def show_log_tail(self, child: Child, lines: int) -> None:
         if lines <= 0:

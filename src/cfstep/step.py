@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 
 from cfstep import outputs, request
-from cfstep.api import CodefreshClient, TransientApiError
+from cfstep.api import CodefreshClient
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console, duration
 from cfstep.errors import Cancelled, CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
 from cfstep.follow import Child, Follower
 from cfstep.inputs import ChildSpec, Config
-from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
+from cfstep.schedule import Clock, Jitter, Sleep
 from cfstep.transport import new_session, quote_segment
 
 TERMINATE_BUDGET_SECONDS = 20.0
@@ -331,19 +331,12 @@ class _FanOut:
         return returned
 
     def _annotations(self, child: Child) -> dict[str, str]:
-        """The returned values are data later steps use: transient trouble (no answer, 5xx,
-        429, unreadable JSON) is retried with backoff for a while, as while following."""
-        deadline = Deadline.after(self.rt.clock, ANNOTATIONS_BUDGET_SECONDS)
-        attempt = 0
-        while True:
-            try:
-                return self.client.annotations(child.build_id, timeout=deadline.remaining())
-            except TransientApiError as exc:
-                wait = Backoff().delay(attempt, self.rt.jitter(), exc.retry_after)
-                if wait >= deadline.remaining():
-                    raise
-                self.rt.sleep(wait)
-                attempt += 1
+        """The returned values are data later steps use: transient trouble is retried for a
+        while, as while following."""
+        return self.client.retrying(
+            lambda t: self.client.annotations(child.build_id, timeout=t),
+            ANNOTATIONS_BUDGET_SECONDS,
+        )
 
     def _who(self, index: int, pipeline: str) -> str:
         """A child in a line of the log: in a fan-out, its place too (#2 pipeline), as the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -83,11 +84,15 @@ def _run(
             if config.output_json is not None:
                 outputs.write_json(config.output_json, {"outputs": exporter.values, "children": []})
             return 0
+    if config.dry_run:
+        from cfstep import request
+
+        for document in request.dry_run(config):
+            console.data(json.dumps(document, indent=2))
+        console.say("dry run: nothing was sent")
+        return 0
     from cfstep import step  # the trigger path only: the skip path stays this light
 
-    if config.dry_run:
-        step.dry_run(config, console)
-        return 0
     runtime = step.Runtime(
         clock=clock, sleep=sleep, jitter=jitter_factor, console=console, guard=guard
     )

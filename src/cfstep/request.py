@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from cfstep.inputs import ChildSpec
+from cfstep.inputs import ChildSpec, Config
+from cfstep.transport import quote_segment
 
 
 def new_req_id() -> str:
@@ -67,3 +68,21 @@ def _options(child: ChildSpec) -> dict[str, object]:
     if child.skip:
         options["skip"] = list(child.skip)
     return options
+
+
+def dry_run(config: Config) -> list[dict[str, object]]:
+    """The exact request(s) DRY_RUN prints instead of sending; the key is never shown."""
+    documents: list[dict[str, object]] = []
+    for spec in config.children:
+        path = f"/api/pipelines/run/{quote_segment(spec.pipeline)}?reqId=<uuid4>"
+        documents.append(
+            {
+                "method": "POST",
+                "url": config.url + path,
+                "headers": {"Authorization": "***", "Content-Type": "application/json"},
+                "body": run_body(spec, config.environ),
+            }
+        )
+    if config.build_id:
+        documents.append({"method": "GET", "url": f"{config.url}/api/builds/{config.build_id}"})
+    return documents

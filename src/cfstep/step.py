@@ -6,23 +6,19 @@ the outputs differ (SPEC §3, §6).
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 
-from cfstep import outputs, request
+from cfstep import outputs, request, results
 from cfstep.api import CodefreshClient
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console, duration
-from cfstep.errors import Cancelled, CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
+from cfstep.errors import Cancelled, CfstepError
 from cfstep.follow import Child, Follower
 from cfstep.inputs import ChildSpec, Config
 from cfstep.schedule import Clock, Jitter, Sleep
-from cfstep.transport import new_session, quote_segment
+from cfstep.transport import new_session
 
 TERMINATE_BUDGET_SECONDS = 20.0
-_OUTPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OWN_OUTPUTS = ("BUILD_",)
 CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
 ANNOTATIONS_BUDGET_SECONDS = 20.0
 
@@ -36,21 +32,6 @@ class Runtime:
     jitter: Jitter
     console: Console
     guard: CancelGuard
-
-
-def exit_code(outcome: str | None, config: Config) -> int:
-    match outcome:
-        case "success" | "detached" | "skipped" | "not-started" | None:
-            code = 0
-        case "pending-approval":
-            code = 2 if config.on_approval == "fail" else 0
-        case "terminated":
-            code = 2
-        case "timeout":
-            return 3
-        case _:
-            code = 1
-    return code if config.propagate_failure else 0
 
 
 def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
@@ -202,7 +183,7 @@ class _FanOut:
         if child.outcome == "timeout":
             self._timed_out(child)
         self._done(child)
-        if exit_code(child.outcome, self.config) != 0 and self.first_failure is None:
+        if results.exit_code(child.outcome, self.config) != 0 and self.first_failure is None:
             self.first_failure = child
             if self.config.fail_fast and self.active:
                 self.rt.console.say(
@@ -304,7 +285,6 @@ class _FanOut:
             )
 
     def _returned_values(self, child: Child) -> dict[str, str]:
-        prefix = self.config.return_prefix
         try:
             found = self._annotations(child)
         except CfstepError as exc:
@@ -313,20 +293,15 @@ class _FanOut:
                 f"({exc.message}); no values returned"
             )
             return {}
-        returned = {}
-        for key, value in found.items():
-            name = key[len(prefix) :]
-            if not key.startswith(prefix) or not name:
-                continue
-            if not _OUTPUT_NAME.fullmatch(name) or name.startswith(_OWN_OUTPUTS):
-                # A name that would break the KEY=VALUE export file, or overwrite the
-                # step's own outputs (a child's BUILD_STATUS is not this step's).
-                self.rt.console.say(
-                    f"warning: annotation {key!r} of {child.build_id} not returned: "
-                    "use a name of letters, digits and _ that does not start with BUILD_"
-                )
-                continue
-            returned[name] = value
+        returned, refused = results.returned_values(found, self.config.return_prefix)
+        for key in refused:
+            # A name that would break the KEY=VALUE export file, or overwrite the step's own
+            # outputs (a child's BUILD_STATUS is not this step's).
+            self.rt.console.say(
+                f"warning: annotation {key!r} of {child.build_id} not returned: "
+                "use a name of letters, digits and _ that does not start with BUILD_"
+            )
+        for name in returned:
             self.rt.console.say(f"returned {name} from {child.build_id}")
         return returned
 
@@ -353,7 +328,7 @@ class _FanOut:
         worst = self._export_overall()
         if self.many:
             self._summary()
-        code = exit_code(worst.outcome, self.config) if worst else 0
+        code = results.exit_code(worst.outcome, self.config) if worst else 0
         if (
             worst is not None
             and worst.outcome not in ("success", "detached")
@@ -365,7 +340,7 @@ class _FanOut:
                 "this step (PROPAGATE_FAILURE=false)"
             )
         if code:
-            raise _failure(code, worst)  # type: ignore[arg-type]
+            raise results.failure(code, worst)  # type: ignore[arg-type]
         return 0
 
     def _mark_not_started(self) -> None:
@@ -397,7 +372,7 @@ class _FanOut:
         counted = [c for c in done if not c.stopped_by_step] or done
         if not counted:
             return None
-        return max(counted, key=lambda c: (exit_code(c.outcome, self.config), -c.index))
+        return max(counted, key=lambda c: (results.exit_code(c.outcome, self.config), -c.index))
 
     def _document(self) -> dict[str, object]:
         return {
@@ -410,7 +385,7 @@ class _FanOut:
                     "url": c.url if c else None,
                     "status": (c.outcome or c.status) if c else "skipped",
                     "stopped_by_step": c.stopped_by_step if c else False,
-                    "duration_seconds": _whole(self.durations.get(i)),
+                    "duration_seconds": results.whole(self.durations.get(i)),
                     "returned": {
                         k: self.rt.console.mask(v) for k, v in self.returned.get(i, {}).items()
                     },
@@ -430,59 +405,9 @@ class _FanOut:
             if c is None:
                 rows.append((str(i), self._pipeline(i), "-", "not started", "-", "-"))
             else:
+                seconds = self.follower.reported_duration(c, now)
                 rows.append(
-                    (
-                        str(i),
-                        c.label,
-                        c.build_id,
-                        c.outcome or "?",
-                        duration(self.follower.reported_duration(c, now)),
-                        c.url,
-                    )
+                    (str(i), c.label, c.build_id, c.outcome or "?", duration(seconds), c.url)
                 )
-        widths = [max(len(r[col]) for r in rows) for col in range(5)]
-        for r in rows:
-            self.rt.console.say(
-                "  ".join(r[col].ljust(widths[col]) for col in range(5)) + "  " + r[5]
-            )
-
-
-def _whole(seconds: float | None) -> int | None:
-    return None if seconds is None else round(seconds)
-
-
-def _failure(code: int, child: Child) -> CfstepError:
-    what = f"child build {child.build_id} of {child.label}"
-    match code:
-        case 3:
-            return WaitTimedOut(
-                f"{what} did not end within TIMEOUT_MINS"
-                f" (status {child.status}) — raise TIMEOUT_MINS or set "
-                f"ON_TIMEOUT; see {child.url}"
-            )
-        case 2:
-            return ChildTerminated(f"{what} ended {child.outcome} — see {child.url}")
-        case _:
-            return ChildFailed(
-                f"{what} ended in {child.outcome} — see its log above or at {child.url}"
-            )
-
-
-def dry_run(config: Config, console: Console) -> None:
-    """Print the exact request(s) that would be sent; send nothing."""
-    for spec in config.children:
-        path = f"/api/pipelines/run/{quote_segment(spec.pipeline)}?reqId=<uuid4>"
-        document = {
-            "method": "POST",
-            "url": config.url + path,
-            "headers": {"Authorization": "***", "Content-Type": "application/json"},
-            "body": request.run_body(spec, config.environ),
-        }
-        console.data(json.dumps(document, indent=2))
-    if config.build_id:
-        console.data(
-            json.dumps(
-                {"method": "GET", "url": f"{config.url}/api/builds/{config.build_id}"}, indent=2
-            )
-        )
-    console.say("dry run: nothing was sent")
+        for line in results.table(rows):
+            self.rt.console.say(line)

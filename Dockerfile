@@ -9,6 +9,8 @@
 # a clean base, so no pip, build tools, caches or source reach the image.
 
 FROM python:3.12-slim AS build
+# Marks this stage's image, which podman keeps untagged, so scripts/build-image can prune it.
+LABEL org.cfstep.stage=build
 
 # Bytecode is written in this stage on purpose: the base has none (as the official image),
 # and pip, run several times here, would otherwise recompile itself on every start.

@@ -1,6 +1,7 @@
 # One entry point for developers and CI. Both main targets bootstrap from a fresh machine.
 #   make demo   - venv + install, then trigger and follow a child build on the built-in emulator
 #   make test   - venv + install + system tools, then ruff, mypy --strict and the whole test suite
+#                 with a branch-coverage floor (pyproject.toml)
 #   make bench  - the performance benchmark (bench/results.json, docs/performance.md figures)
 
 VENV   := .venv
@@ -25,7 +26,7 @@ system-deps:
 	@scripts/install-system-deps
 
 test: $(STAMP) system-deps lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov --cov-report=term
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -213,8 +213,9 @@ class _FanOut:
 
     def _stop(self, child: Child, outcome: str, budget: float) -> None:
         self.active.remove(child)
-        self.follower.terminate(child, budget)
-        child.outcome = outcome
+        # A child Codefresh did not agree to stop is still running: say so in BUILD_STATUS
+        # (the log already names its URL), rather than claim it was terminated.
+        child.outcome = outcome if self.follower.terminate(child, budget) else "detached"
         child.stopped_by_step = True
         self._done(child)
 

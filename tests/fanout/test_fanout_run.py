@@ -18,7 +18,7 @@ from fanrun import (
     variables_of,
 )
 
-from cfstep.emulator import Emulator
+from cfstep.emulator import Emulator, Fault
 
 Factory = Callable[..., Emulator]
 
@@ -435,3 +435,17 @@ def test_a_quiet_fan_out_prints_one_heartbeat_line_a_minute_for_all_children(
     assert [result.exports[f"BUILD_STATUS_{n}"] for n in range(1, children + 1)] == [
         "detached"
     ] * children
+
+
+def test_fail_fast_a_child_codefresh_refuses_to_stop_is_reported_still_running(
+    emu: Emulator, run: Callable[..., Result]
+) -> None:
+    """DELETE refused (403): the other child is not claimed terminated; its URL is shown."""
+    emu.add_fault(Fault("DELETE", "/api/progress/", "status", status=403, times=-1))
+    result = run(PIPELINES="[fan/slow, fan/fail]")
+    assert result.code == 1
+    slow, _ = emu.runs()
+    assert slow.terminated_at is None
+    assert result.exports["BUILD_STATUS_1"] == "detached"
+    assert f"could not terminate {slow.id}" in result.text
+    assert slow.id in result.text

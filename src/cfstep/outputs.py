@@ -34,8 +34,17 @@ class Exporter:
         self.path = path
         self.values: dict[str, str] = {}
         self._console = console
+        self._warned = False
         if path is not None:
-            self._append("")  # fail now, before anything is started, if it cannot be written
+            # Fail now, before anything is started, if it cannot be written: an input error,
+            # exit 5, nothing sent.
+            try:
+                self._append("")
+            except OSError as exc:
+                raise InputError(
+                    f"EXPORT_FILE: cannot write {path} ({exc.strerror or exc}) — "
+                    "check the path and its permissions"
+                ) from exc
 
     def export(self, values: Mapping[str, str], *, mask: bool = True) -> None:
         """`mask=False` only for cfstep's own values (ids, URLs, statuses, durations): with
@@ -46,21 +55,25 @@ class Exporter:
             single_line = " ".join(text.splitlines())
             self.values[key] = single_line
             lines.append(f"{key}={single_line}\n")
-        self._append("".join(lines))
+        try:
+            self._append("".join(lines))
+        except OSError as exc:
+            # Writable at the start, not now: a child may be running, so its result, not an
+            # input error, must decide the exit code. Say so once; --output-json still works.
+            if not self._warned:
+                self._warned = True
+                self._console.say(
+                    f"warning: cannot write the export file {self.path} any more "
+                    f"({exc.strerror or exc}); later steps will not see these outputs"
+                )
 
     def _append(self, text: str) -> None:
         if self.path is None:
             return
-        try:
-            # One write of whole lines to a file opened for appending: other steps' lines
-            # stay, and a reader never sees half a line.
-            with open(self.path, "a", encoding="utf-8") as file:
-                file.write(text)
-        except OSError as exc:
-            raise InputError(
-                f"EXPORT_FILE: cannot write {self.path} ({exc.strerror or exc}) — "
-                "check the path and its permissions"
-            ) from exc
+        # One write of whole lines to a file opened for appending: other steps' lines stay,
+        # and a reader never sees half a line.
+        with open(self.path, "a", encoding="utf-8") as file:
+            file.write(text)
 
 
 def check_json_path(path: str) -> None:

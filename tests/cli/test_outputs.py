@@ -220,3 +220,29 @@ def test_a_short_secret_does_not_corrupt_the_build_id(
     assert (child["build_id"], child["url"], child["status"]) == (build.id, url, "success")
     assert child["returned"] == {"VERSION": f"{MASK}.2.3"}
     assert result.output_json["outputs"]["BUILD_ID"] == build.id
+
+
+def test_an_export_file_lost_after_the_trigger_warns_and_the_child_decides(
+    emu: Emulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Writable at the start, gone once the build runs: a warning, not exit 5 after a build
+    was started; the child's success decides the exit code."""
+    export = tmp_path / "gone" / "env_vars_to_export"
+    export.parent.mkdir()
+
+    def sleep_and_lose_the_folder(seconds: float) -> None:
+        if export.exists():
+            export.unlink()
+            export.parent.rmdir()
+        clock.sleep(seconds)
+
+    result = run_step(
+        emu,
+        base_env(emu, PIPELINE_ID="proj/ok", EXPORT_FILE=str(export)),
+        clock=clock,
+        sleep=sleep_and_lose_the_folder,
+    )
+    assert result.code == 0
+    assert len(result.run_requests) == 1
+    warnings = [line for line in result.stderr_lines if "cannot write the export file" in line]
+    assert len(warnings) == 1

@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 system-deps:
 	@scripts/install-system-deps
+	@scripts/install-node-deps
 
 test: $(STAMP) system-deps lint
 	$(VENV)/bin/pytest --cov --cov-report=term

@@ -44,7 +44,6 @@ class Build:
     progress: str | None
     created: datetime | None
     finished: datetime | None
-    pipeline_name: str | None
 
     @classmethod
     def from_json(cls, data: object, build_id: str) -> Build:
@@ -57,9 +56,6 @@ class Build:
             progress=progress if isinstance(progress, str) and progress else None,
             created=_timestamp(data.get("created")),
             finished=_timestamp(data.get("finished")),
-            pipeline_name=data.get("pipelineName")
-            if isinstance(data.get("pipelineName"), str)
-            else None,
         )
 
     def duration_seconds(self) -> float | None:
@@ -113,38 +109,40 @@ class CodefreshClient:
         return f"{self.session.base_url}/build/{build_id}"
 
     def run_pipeline(self, pipeline: str, body: Mapping[str, object], req_id: str) -> str:
-        """Start a build; the same reqId on every retry, so Codefresh starts it only once."""
+        """Start a build; the same reqId on every retry, so Codefresh starts it only once.
+        Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
+        4xx, which may mean the build started or will never start (SPEC §8)."""
         path = f"/api/pipelines/run/{quote_segment(pipeline)}"
-        deadline = Deadline.after(self._clock, RUN_GIVE_UP_SECONDS)
-        attempt = 0
-        while True:
-            retry_after: float | None = None
+        attempts = 0
+
+        def attempt(timeout: float) -> str:
+            nonlocal attempts
+            attempts += 1
             try:
                 response = self.session.request(
-                    "POST", path, query={"reqId": req_id}, body=body, timeout=deadline.remaining()
+                    "POST", path, query={"reqId": req_id}, body=body, timeout=timeout
                 )
             except TransportError as exc:
-                reason = str(exc)
-            else:
-                if response.status in (200, 201):
-                    build_id = _build_id_from(response)
-                    if build_id is not None:
-                        return build_id
-                    reason = f"unreadable answer {response.text(80)!r}"
-                elif response.status in RUN_RETRY_STATUSES:
-                    reason = f"{response.status} {response.reason}"
-                    retry_after = response.retry_after()
-                else:
-                    raise refused(response, "POST", pipeline=pipeline)
-            wait = self._backoff.delay(attempt, self._jitter(), retry_after)
-            if wait >= deadline.remaining():
-                raise ApiError(
-                    f"could not start {pipeline!r}: {reason}, {attempt + 1} attempts in "
-                    f"{RUN_GIVE_UP_SECONDS:.0f} s (reqId {req_id}) — check CF_URL and "
-                    "Codefresh's status, then run the step again"
+                raise TransientApiError(str(exc)) from exc
+            if response.status in (200, 201):
+                build_id = _build_id_from(response)
+                if build_id is None:
+                    raise TransientApiError(f"unreadable answer {response.text(80)!r}")
+                return build_id
+            if response.status in RUN_RETRY_STATUSES:
+                raise TransientApiError(
+                    f"{response.status} {response.reason}", retry_after=response.retry_after()
                 )
-            self._sleep(wait)
-            attempt += 1
+            raise refused(response, "POST", pipeline=pipeline)
+
+        try:
+            return self.retrying(attempt, RUN_GIVE_UP_SECONDS)
+        except TransientApiError as exc:
+            raise ApiError(
+                f"could not start {pipeline!r}: {exc.message}, {attempts} attempts in "
+                f"{RUN_GIVE_UP_SECONDS:.0f} s (reqId {req_id}) — check CF_URL and "
+                "Codefresh's status, then run the step again"
+            ) from exc
 
     def get_build(self, build_id: str, timeout: float | None = None) -> Build:
         response = self._get(f"/api/builds/{quote_segment(build_id)}", timeout, build_id=build_id)
@@ -177,7 +175,7 @@ class CodefreshClient:
         for item in data if isinstance(data, list) else []:
             if isinstance(item, dict) and isinstance(item.get("key"), str):
                 value = item.get("value")
-                found[item["key"]] = value if isinstance(value, str) else _json_text(value)
+                found[item["key"]] = value if isinstance(value, str) else json.dumps(value)
         return found
 
     def _get(
@@ -204,10 +202,6 @@ class CodefreshClient:
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
             raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
-
-
-def _json_text(value: object) -> str:
-    return json.dumps(value)
 
 
 def _build_id_from(response: Response) -> str | None:

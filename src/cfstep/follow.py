@@ -67,7 +67,6 @@ class Follower:
         self._show_labels = show_labels
         self._backoff = Backoff(base=1.0, cap=poll_max_seconds)
         self._last_line = clock()
-        self.status_requests = 0
 
     def schedule_first_poll(self, child: Child) -> None:
         child.next_poll = child.started_at + poll_interval(0.0, self._poll_max, self._jitter())
@@ -92,7 +91,6 @@ class Follower:
 
     def poll(self, child: Child) -> None:
         now = self._clock()
-        self.status_requests += 1
         try:
             build = self.client.get_build(child.build_id, timeout=max(0.1, child.deadline - now))
         except TransientApiError as exc:
@@ -188,15 +186,13 @@ class Follower:
         if lines <= 0:
             return
         progress = child.build.progress if child.build else None
-        try:
-            if progress is None:
-                raise TransientApiError("the build has no progress id")
-            text = self.client.download_log(progress, timeout=15.0)
-        except TransientApiError as exc:
-            self.console.say(f"could not read the child's log ({exc.message}); see {child.url}")
+        if progress is None:
+            self.console.say(f"could not read the child's log (no progress id); see {child.url}")
             return
-        except Exception as exc:
-            self.console.say(f"could not read the child's log ({exc}); see {child.url}")
+        try:
+            text = self.client.download_log(progress, timeout=15.0)
+        except ApiError as exc:  # a log we cannot read must not hide the child's result
+            self.console.say(f"could not read the child's log ({exc.message}); see {child.url}")
             return
         tail = text.splitlines()[-lines:]
         self.console.say(f"last {len(tail)} log lines of {child.build_id}:")

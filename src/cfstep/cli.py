@@ -33,13 +33,14 @@ def main(
     console.add_secrets(_secret_candidates(argv, environ))
     guard = CancelGuard().install()
     try:
-        runtime_parts = (clock, sleep, jitter_factor or jitter())
         return _run(
             argv,
             environ=environ,
             console=console,
             guard=guard,
-            timing=runtime_parts,
+            clock=clock,
+            sleep=sleep,
+            jitter_factor=jitter_factor or jitter(),
             meta_export=meta_export,
         )
     except CfstepError as exc:
@@ -65,10 +66,11 @@ def _run(
     environ: Mapping[str, str],
     console: Console,
     guard: CancelGuard,
-    timing: tuple[Clock, Sleep, Jitter],
+    clock: Clock,
+    sleep: Sleep,
+    jitter_factor: Jitter,
     meta_export: str | os.PathLike[str],
 ) -> int:
-    clock, sleep, jitter_factor = timing
     config = inputs.parse(argv, environ)
     console.add_secrets(config.secrets)
     exporter = outputs.Exporter(

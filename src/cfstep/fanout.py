@@ -90,7 +90,7 @@ def _bool(name: str, value: object) -> object:
     return value if isinstance(value, bool) else values.parse_bool(name, str(value))
 
 
-def _list(name: str, value: object) -> object:
+def _list(name: str, value: object) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     return tuple(str(_text(name, v)) for v in items)
 
@@ -98,7 +98,7 @@ def _list(name: str, value: object) -> object:
 def _pairs(name: str, value: object) -> object:
     if isinstance(value, dict):
         return tuple(values.variable_map(name, value).items())
-    return tuple(values.parse_pair(name, str(v)) for v in _list(name, value))  # type: ignore[attr-defined]
+    return tuple(values.parse_pair(name, item) for item in _list(name, value))
 
 
 _PARSERS: dict[str, Callable[[str, object], object]] = {

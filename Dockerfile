@@ -20,7 +20,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 WORKDIR /src
 COPY pyproject.toml README.md ./
-COPY src/ src/
+COPY cfstep/ cfstep/
 
 # A wheelhouse mounted at /wheels (pyyaml, simpleeval and setuptools to build with) makes
 # the build offline; without one pip uses the package index.

@@ -18,8 +18,8 @@ demo: $(STAMP)
 	@$(PY) scripts/demo.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check cfstep tests bench scripts
+	$(VENV)/bin/ruff format --check cfstep tests bench scripts
 	$(VENV)/bin/mypy
 
 system-deps:

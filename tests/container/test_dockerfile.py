@@ -74,7 +74,7 @@ def test_image_installs_a_wheel_built_from_the_source() -> None:
 
 def test_dockerignore_keeps_local_state_out() -> None:
     lines = (ROOT / ".dockerignore").read_text().splitlines()
-    assert lines[lines.index("*") :][:4] == ["*", "!pyproject.toml", "!README.md", "!src/"]
+    assert lines[lines.index("*") :][:4] == ["*", "!pyproject.toml", "!README.md", "!cfstep/"]
 
 
 @pytest.mark.parametrize("name", SCRIPT_NAMES)

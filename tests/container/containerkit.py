@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
-IMAGE = "cfstep:test"
+# Several checkouts on one machine build side by side without replacing each other's image.
+IMAGE = os.environ.get("CFSTEP_TEST_IMAGE", "cfstep:test")
 BASE_IMAGE = "docker.io/library/python:3.12-slim"
 
 Say = Callable[[str], None]

@@ -443,3 +443,12 @@ def test_codefresh_run_steps_render_and_run(fake_clock: FakeClock, tmp_path: Pat
             assert result.stderr.count("IMAGE_TAG is ignored") == 1, name
     finally:
         emu.stop()
+
+
+def test_the_migration_guide_covers_every_codefresh_run_argument() -> None:
+    guide = (ROOT / "docs" / "migrating.md").read_text(encoding="utf-8")
+    table = guide[guide.index("### Every argument") : guide.index("### Behaviours")]
+    rows = re.findall(r"^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|", table, re.MULTILINE)
+    named = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row)}
+    assert named == CODEFRESH_RUN_ARGUMENTS
+    assert "docs/migrating.md" in README

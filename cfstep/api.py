@@ -145,7 +145,13 @@ class CodefreshClient:
             ) from exc
 
     def get_build(self, build_id: str, timeout: float | None = None) -> Build:
-        response = self._get(f"/api/builds/{quote_segment(build_id)}", timeout, build_id=build_id)
+        # noAccount=false: the query the official SDK sends with every status request.
+        response = self._get(
+            f"/api/builds/{quote_segment(build_id)}",
+            timeout,
+            query={"noAccount": "false"},
+            build_id=build_id,
+        )
         try:
             data = response.json()
         except ValueError as exc:
@@ -162,9 +168,12 @@ class CodefreshClient:
         return self._get(path, timeout).body.decode("utf-8", "replace")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
-        response = self._get(
-            "/api/annotations", timeout, query={"entityType": "workflow", "entityId": build_id}
-        )
+        query = {"entityType": "workflow", "entityId": build_id}
+        response = self._call("GET", "/api/annotations", timeout, query=query)
+        if response.status == 404:  # a build nobody annotated: the official CLI reads it so
+            return {}
+        if response.status != 200:
+            raise _classify(response, "GET")
         try:
             data = response.json()
         except ValueError as exc:

@@ -73,6 +73,8 @@ def _run(
 ) -> int:
     config = inputs.parse(argv, environ)
     console.add_secrets(config.secrets)
+    for notice in config.notices:
+        console.say(notice)
     exporter = outputs.Exporter(
         outputs.locate(config.export_file, environ, os.fspath(meta_export)), console
     )
@@ -84,7 +86,9 @@ def _run(
         if not decide.should_run(config, console):
             exporter.export({"BUILD_STATUS": "skipped"}, mask=False)
             if config.output_json is not None:
-                outputs.write_json(config.output_json, {"outputs": exporter.values, "children": []})
+                outputs.write_json(
+                    config.output_json, {"outputs": exporter.values, "children": []}, console
+                )
             return 0
     if config.dry_run:
         from cfstep import request

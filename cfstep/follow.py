@@ -38,6 +38,7 @@ class Child:
     stopped_by_step: bool = False
     next_poll: float = 0.0
     transient_errors: int = 0
+    said_unknown: bool = False  # a status cfstep does not know was reported once
     last_report: float = field(default=-1e18)
 
     def elapsed(self, now: float) -> float:
@@ -103,19 +104,36 @@ class Follower:
             )
         child.transient_errors = 0
         child.build = build
-        self._observe(child, build.status)
+        self._observe(child, build)
         now = self._clock()
         child.next_poll = now + poll_interval(child.elapsed(now), self._poll_max, self._jitter())
 
-    def _observe(self, child: Child, status: str) -> None:
+    def _observe(self, child: Child, build: Build) -> None:
+        status = build.status
         if status != child.status:
             before = f"{child.status} → " if child.status else ""
             self._line(child, f"{before}{status}")
             child.status = status
-        if status in FINAL or status not in RUNNING:
+        if status in FINAL:
             child.outcome = status
+        elif status not in RUNNING:
+            self._unknown(child, build)
         elif status == "pending-approval" and self._on_approval != "wait":
             child.outcome = "pending-approval"
+
+    def _unknown(self, child: Child, build: Build) -> None:
+        """A status cfstep does not know: an end (a failure, exported raw) only when the
+        build also has a `finished` time; otherwise Codefresh may have added a running
+        state, so keep waiting, as its own CLI does, the deadline applying as always."""
+        if build.finished is not None:
+            child.outcome = build.status
+        elif not child.said_unknown:
+            child.said_unknown = True
+            self._line(
+                child,
+                f"status {build.status!r} is not one cfstep knows and the build has no "
+                "finished time: waiting for a final status",
+            )
 
     def _transient(self, child: Child, exc: TransientApiError, now: float) -> None:
         """Never ends the wait: retry with backoff (Retry-After honoured) until the deadline."""

@@ -144,6 +144,8 @@ OPTIONS: tuple[Option, ...] = (
         "cfstep_out_",
     ),
     _o("DRY_RUN", "--dry-run", "bool", "decide and print the request; start nothing", "false"),
+    _o("FOLLOW_LOGS", "--follow-logs", "bool", "accepted as codefresh-run's; ignored for now"),
+    _o("IMAGE_TAG", "--image-tag", "text", "accepted as codefresh-run's (its CLI image); ignored"),
     _o("CF_API_KEY", "--api-key", "text", "Codefresh API key (injected in a pipeline)"),
     _o("CF_URL", "--url", "text", "Codefresh URL", DEFAULT_URL),
     _o("INSECURE", "--insecure", "bool", "skip TLS verification", "false"),
@@ -214,6 +216,7 @@ class Config:
     output_json: str | None
     debug: bool
     environ: Mapping[str, str] = field(repr=False)
+    notices: tuple[str, ...] = ()  # one line each, printed before anything starts
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -347,6 +350,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         output_json=_path(raw.text("OUTPUT_JSON")),
         debug=raw.boolean("DEBUG"),
         environ=environ,
+        notices=_drop_in_notices(raw),
     )
 
 
@@ -383,6 +387,23 @@ def _on_timeout(raw: _Raw) -> str:
             )
         return "terminate"
     return on_timeout
+
+
+def _drop_in_notices(raw: _Raw) -> tuple[str, ...]:
+    """codefresh-run arguments cfstep accepts so that a codefresh-run step validates after
+    only its `type:` changes (docs/migrating.md); each one given is named once."""
+    notices = []
+    if raw.flag_or_env_given("IMAGE_TAG"):
+        notices.append(
+            "IMAGE_TAG is ignored: it chose codefresh-run's CLI image, and cfstep runs its own"
+        )
+    raw.boolean("FOLLOW_LOGS")  # read even though ignored: a value that is no boolean is exit 5
+    if raw.flag_or_env_given("FOLLOW_LOGS"):
+        notices.append(
+            "FOLLOW_LOGS is ignored: this version shows a failed child's last log lines "
+            "(LOG_TAIL), not the live log"
+        )
+    return tuple(notices)
 
 
 def _conditions(raw: _Raw) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:

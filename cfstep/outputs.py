@@ -15,13 +15,18 @@ from cfstep.errors import InputError
 
 # Paths are plain strings: pathlib costs ~15 ms of start-up here and buys nothing (issue 5).
 META_EXPORT = "/meta/env_vars_to_export"
+_NAME_ATTEMPTS = 8  # temporary names tried; 48 random bits each, so a clash is next to impossible
 
 
 def locate(explicit: str | None, environ: Mapping[str, str], meta: str = META_EXPORT) -> str | None:
-    """--export-file, else the typed step's /meta file, else the shared volume's."""
+    """--export-file, else the typed step's /meta file, else the shared volume's.
+
+    The folder /meta is what tells a typed step: the file in it may not exist yet (cfstep
+    is then the first to export there), and the volume's file would not be read for this
+    step's outputs (README, Outputs)."""
     if explicit is not None:
         return explicit
-    if os.path.exists(meta):
+    if os.path.isdir(os.path.dirname(meta)):
         return meta
     volume = environ.get("CF_VOLUME_PATH", "").strip()
     return os.path.join(volume, "env_vars_to_export") if volume else None
@@ -82,7 +87,7 @@ def check_json_path(path: str) -> None:
     problem = "it is a folder" if os.path.isdir(path) else None
     if problem is None:
         try:
-            fd, temp = _temp_beside(path)
+            fd, temp = _create_beside(path)
             os.close(fd)
             os.unlink(temp)
         except OSError as exc:
@@ -91,25 +96,47 @@ def check_json_path(path: str) -> None:
         raise InputError(f"OUTPUT_JSON: cannot write {path} ({problem}) — check the path")
 
 
-def write_json(path: str, document: object) -> None:
-    """Atomically: a temporary file in the same folder, then os.replace. The document holds
+def write_json(path: str, document: object, console: Console) -> None:
+    """Atomically: a new file in the same folder, then os.replace. The document holds
     values already masked where they came from outside (Exporter.values, returned values):
-    masking the whole text would also cut a short secret out of the build ids."""
+    masking the whole text would also cut a short secret out of the build ids.
+
+    Written after the child was started: a failure is a warning, like the export file's,
+    and the child's result still decides the exit code; the temporary file is removed."""
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    temp = None
     try:
-        fd, temp = _temp_beside(path)
+        fd, temp = _create_beside(path)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temp, path)
     except OSError as exc:
-        raise InputError(
-            f"OUTPUT_JSON: cannot write {path} ({exc.strerror or exc}) — check the path"
-        ) from exc
+        if temp is not None:
+            _remove(temp)
+        console.say(
+            f"warning: cannot write the output JSON {path} ({exc.strerror or exc}); "
+            "later steps will not find it"
+        )
 
 
-def _temp_beside(path: str) -> tuple[int, str]:
-    """A new temporary file in the folder of `path`, so os.replace is atomic."""
-    import tempfile  # only with --output-json: tempfile pulls shutil, bz2, lzma, random
-
+def _create_beside(path: str) -> tuple[int, str]:
+    """A new file in the folder of `path` (so os.replace is atomic), made with the mode of
+    any new file, 0666 less the umask (0644 as a rule), so a later step running as another
+    user can read the result; tempfile.mkstemp would make it 0600 (and import shutil, bz2,
+    lzma and random)."""
     folder = os.path.dirname(path) or "."
-    return tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(_NAME_ATTEMPTS):
+        temp = os.path.join(folder, f".{os.path.basename(path)}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def _remove(path: str) -> None:
+    import contextlib  # only after a failed write
+
+    with contextlib.suppress(OSError):  # the warning about the write says what matters
+        os.unlink(path)

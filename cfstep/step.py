@@ -6,6 +6,7 @@ the outputs differ (SPEC §3, §6).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cfstep import outputs, request, results
@@ -21,6 +22,9 @@ from cfstep.transport import new_session
 TERMINATE_BUDGET_SECONDS = 20.0
 CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
 ANNOTATIONS_BUDGET_SECONDS = 20.0
+# Set by step.yaml's stepsTemplate to the key of cfstep's step in it (`main`): cfstep then
+# also exports main_CF_OUTPUT_URL, as codefresh-run exports first_CF_OUTPUT_URL.
+TYPED_STEP_MARKER = "CFSTEP_TYPED_STEP"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,14 @@ def _client(config: Config, runtime: Runtime) -> CodefreshClient:
         environ=config.environ,
     )
     return CodefreshClient(session, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter)
+
+
+def _linked_steps(environ: Mapping[str, str]) -> list[str]:
+    """Steps that show the (first) child's URL as a link in Codefresh's UI: this step
+    (CF_STEP_NAME) and, inside the typed step, cfstep's own step in step.yaml's
+    stepsTemplate, whose key the template hands over as CFSTEP_TYPED_STEP (README, Outputs)."""
+    names = (environ.get("CF_STEP_NAME", "").strip(), environ.get(TYPED_STEP_MARKER, "").strip())
+    return list(dict.fromkeys(name for name in names if name))
 
 
 class _FanOut:
@@ -162,9 +174,9 @@ class _FanOut:
         if self.many:
             values[f"BUILD_ID_{child.index}"] = child.build_id
             values[f"BUILD_URL_{child.index}"] = child.url
-        step_name = self.config.environ.get("CF_STEP_NAME", "").strip()
-        if step_name and child is started[0]:
-            values[f"{step_name}_CF_OUTPUT_URL"] = child.url
+        if child is started[0]:
+            for name in _linked_steps(self.config.environ):
+                values[f"{name}_CF_OUTPUT_URL"] = child.url
         self.exporter.export(values, mask=False)
 
     # -- following ------------------------------------------------------------------------
@@ -362,7 +374,7 @@ class _FanOut:
                 mask=False,
             )
         if self.config.output_json is not None:
-            outputs.write_json(self.config.output_json, self._document())
+            outputs.write_json(self.config.output_json, self._document(), self.rt.console)
         return worst
 
     def _worst(self) -> Child | None:

@@ -11,6 +11,11 @@ A scenario is YAML (a file, or YAML text) or the same structure as a dict:
         annotations: {cfstep_out_DIGEST: "sha256:abc"}
         triggers: [deploy-trigger]            # optional: unknown trigger -> 400
         branches: [main]                      # optional: unknown branch -> 400
+
+A build has a `finished` time once it reaches `final`, unless `final` is itself a running
+state; a timeline phase never has one. So a status Codefresh might add is played either
+way: as a phase (`{status: warming-up, seconds: 20}`: no `finished`, the step keeps
+waiting) or as `final: weird-status` (with `finished`: an end the step does not know).
 """
 
 from __future__ import annotations

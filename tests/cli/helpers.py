@@ -133,13 +133,14 @@ def _output_json_path(env: Mapping[str, str], argv: Sequence[str]) -> Path | Non
 def _export_path(
     environ: Mapping[str, str], argv: Sequence[str], meta_export: Path | None
 ) -> Path | None:
-    """Where cfstep writes: --export-file, EXPORT_FILE, /meta (when given), the volume."""
+    """Where cfstep writes: --export-file, EXPORT_FILE, /meta (when its folder exists), the
+    volume."""
     for i, arg in enumerate(argv):
         if arg == "--export-file" and i + 1 < len(argv):
             return Path(argv[i + 1])
     if environ.get("EXPORT_FILE", "").strip():
         return Path(environ["EXPORT_FILE"].strip())
-    if meta_export is not None and meta_export.exists():
+    if meta_export is not None and meta_export.parent.is_dir():  # a typed step's /meta
         return meta_export
     volume = environ.get("CF_VOLUME_PATH", "").strip()
     return Path(volume, "env_vars_to_export") if volume else None

@@ -67,15 +67,23 @@ def root_owned_volume(tmp_path: Path, *, dir_mode: int, file_mode: int | None) -
     return volume
 
 
+Mount = tuple[Path, str] | None
+
+
 class StepRunner:
     """`podman run --rm --network host` of the image against the emulator."""
 
     def __init__(self, podman: Podman, image: str, emulator: Emulator, say: Say) -> None:
         self.podman, self.image, self.emulator, self.say = podman, image, emulator, say
 
-    def __call__(self, name: str, env: dict[str, str], *, mount: tuple[Path, str]) -> Run:
+    def __call__(
+        self, name: str, env: dict[str, str], *, mount: tuple[Path, str], also: Mount = None
+    ) -> Run:
+        """Exports are read from `mount`'s folder; `also` mounts a second one."""
         host_dir, target = mount
         args = ["run", "--rm", "--network", "host", "-v", f"{host_dir}:{target}"]
+        if also is not None:
+            args += ["-v", f"{also[0]}:{also[1]}"]
         base = {"CF_URL": self.emulator.url, "CF_API_KEY": API_KEY, "CF_STEP_NAME": "chain"}
         for key, value in {**base, **env}.items():
             args += ["-e", f"{key}={value}"]
@@ -116,6 +124,7 @@ def test_successful_child_exits_0_and_exports(
     assert run.exports["BUILD_URL"] == f"{emulator.url}/build/{build_id}"
     assert run.exports["BUILD_STATUS"] == "success"
     assert run.exports["chain_CF_OUTPUT_URL"] == run.exports["BUILD_URL"]
+    assert "main_CF_OUTPUT_URL" not in run.exports  # not the typed step
 
 
 def test_failed_child_exits_1(run_step: StepRunner, emulator: Emulator, tmp_path: Path) -> None:
@@ -194,3 +203,27 @@ def test_unwritable_volume_is_an_input_error_before_any_request(
     assert "env_vars_to_export" in run.output
     assert "ermission denied" in run.output
     assert len(emulator.requests) == before
+
+
+def test_typed_step_with_an_empty_meta_folder_writes_its_outputs_there(
+    run_step: StepRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    """A typed step's /meta before anything was exported: an empty folder (root's and
+    writable by others). The outputs go there, created by cfstep, and not to the volume,
+    which is mounted too; step.yaml's marker adds main_CF_OUTPUT_URL."""
+    meta = tmp_path / "meta"
+    meta.mkdir()
+    meta.chmod(0o777)
+    volume = root_owned_volume(tmp_path, dir_mode=0o777, file_mode=None)
+    run = run_step(
+        "typed step (empty /meta)",
+        {"PIPELINE_ID": "proj/ok", "CF_VOLUME_PATH": VOLUME, "CFSTEP_TYPED_STEP": "main"},
+        mount=(meta, "/meta"),
+        also=(volume, VOLUME),
+    )
+    assert run.exit_code == 0, run.output
+    assert run.exports["BUILD_STATUS"] == "success"
+    assert run.exports["BUILD_ID"] in emulator.builds
+    assert run.exports["main_CF_OUTPUT_URL"] == run.exports["BUILD_URL"]
+    assert run.exports["chain_CF_OUTPUT_URL"] == run.exports["BUILD_URL"]
+    assert not (volume / "env_vars_to_export").exists()

@@ -46,7 +46,7 @@ JS_WHITESPACE = (
 )
 
 # Built on first use: these wide classes take milliseconds to compile, and most conditions
-# never need them (the skip path's start-up, issue 5).
+# never need them (the skip path's start-up, docs/performance.md).
 _SURROGATE = LazyPattern("[\ud800-\udfff]")
 _ASTRAL = LazyPattern("[\U00010000-\U0010ffff]")
 

@@ -21,7 +21,7 @@ MAX_DEPTH = 100
 
 
 # The tree's nodes are plain slotted classes, not dataclasses: building ten dataclasses costs
-# ~15 ms at import, on the start-up path of every step with a condition (issue 5).
+# ~15 ms at import, on the start-up path of every step with a condition (docs/performance.md).
 
 
 class Literal:

@@ -19,6 +19,7 @@ import yaml
 from containerkit import ROOT, unavailable
 
 from cfstep import inputs, values
+from cfstep.options import ENV_NAMES, OPTIONS
 
 STEP = yaml.safe_load((ROOT / "step.yaml").read_text())
 ARGUMENTS = json.loads(STEP["spec"]["arguments"])
@@ -63,7 +64,7 @@ def test_arguments_schema_is_draft_07_and_closed() -> None:
 
 
 def test_schema_defaults_are_the_programs_defaults() -> None:
-    options = {option.env: option for option in inputs.OPTIONS}
+    options = {option.env: option for option in OPTIONS}
     for name, schema in PROPERTIES.items():
         if name not in options:
             continue
@@ -82,7 +83,7 @@ def test_schema_defaults_are_the_programs_defaults() -> None:
 
 
 def test_schema_argument_names_are_the_programs_inputs() -> None:
-    assert set(PROPERTIES) == set(inputs.ENV_NAMES)
+    assert set(PROPERTIES) == set(ENV_NAMES)
 
 
 def test_returns_are_the_outputs() -> None:

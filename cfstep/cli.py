@@ -79,7 +79,7 @@ def _run(
     if config.output_json is not None:
         outputs.check_json_path(config.output_json)
     if config.conditions_all or config.conditions_any or config.branch_only or config.branch_ignore:
-        from cfstep import decide
+        from cfstep import decide  # only with conditions: simpleeval is not paid otherwise
 
         if not decide.should_run(config, console):
             exporter.export({"BUILD_STATUS": Outcome.SKIPPED}, mask=False)
@@ -87,7 +87,7 @@ def _run(
                 outputs.write_json(config.output_json, {"outputs": exporter.values, "children": []})
             return ExitCode.OK
     if config.dry_run:
-        from cfstep import request
+        from cfstep import request  # the dry run only: it loads the HTTP stack's quoting
 
         for document in request.dry_run(config):
             console.data(json.dumps(document, indent=2))

@@ -118,7 +118,7 @@ def _bounded_loader() -> Any:
 
 
 def _make_loader() -> Any:
-    import yaml
+    import yaml  # as in load_yaml: only an input that needs YAML loads it
 
     class BoundedLoader(yaml.SafeLoader):
         def __init__(self, text: str, name: str, where: str) -> None:

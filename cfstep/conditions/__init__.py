@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cfstep.conditions import _regex
 from cfstep.conditions._evaluate import evaluate_tree
 from cfstep.conditions._js import JS_WHITESPACE as _JS_TRIM
 from cfstep.conditions._js import JsError
@@ -116,8 +117,6 @@ def parse_conditions(text: str, input_name: str) -> list[tuple[str, str]]:
 
 
 def _branch_matches(branch: str, item: str, input_name: str) -> bool:
-    from cfstep.conditions import _regex
-
     m = _REGEX_ITEM.fullmatch(item)
     if m is None:
         return branch == item

@@ -3,7 +3,8 @@ name beside its flags, how its text is read (`Kind`), its default and where its 
 the command line (`cfstep.flags`), the reading of the environment (`cfstep.inputs`),
 `--help`, the README's inputs table and step.yaml's arguments all follow from it (tests
 hold the last two to it). Adding an input is one entry here, plus its field in `Config` or
-`ChildSpec` when it names one. The meaning of each input: README, "Inputs".
+`ChildSpec` when it names one. The meaning of each input: README, "Inputs". The module is
+a little over 300 lines because the table is: one entry per input.
 """
 
 from __future__ import annotations

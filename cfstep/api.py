@@ -1,6 +1,6 @@
 """The Codefresh API client: methods named after the API, JSON parsed into typed objects here.
 
-Only the pipelines, builds, progress and annotations endpoints are used (SPEC §8: a
+Only the pipelines, builds, progress and annotations endpoints are used (README, "Safety": a
 pipeline execution-context token may be refused anything else, such as /api/user).
 """
 
@@ -17,14 +17,14 @@ from cfstep.errors import ApiError
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
 from cfstep.transport import Response, Session, TransportError, quote_segment
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import TypeVar
 
     T = TypeVar("T")
 
 RUN_GIVE_UP_SECONDS = 60.0
-# Retried with the same reqId (SPEC §8); never a 500, which may have started the build.
+# Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BUILD_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -111,7 +111,7 @@ class CodefreshClient:
     def run_pipeline(self, pipeline: str, body: Mapping[str, object], req_id: str) -> str:
         """Start a build; the same reqId on every retry, so Codefresh starts it only once.
         Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
-        4xx, which may mean the build started or will never start (SPEC §8)."""
+        4xx, which may mean the build started or will never start (README, "Safety")."""
         path = f"/api/pipelines/run/{quote_segment(pipeline)}"
         attempts = 0
 

@@ -1,5 +1,6 @@
 """SIGTERM and SIGINT become a `Cancelled` exception in the main thread, so the step can
-terminate its child and write its outputs before it exits 143 or 130 (SPEC §7)."""
+terminate its child and write its outputs before it exits 143 or 130 (README, "Exit
+codes")."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from contextlib import contextmanager
 from types import FrameType
 
 from cfstep.errors import Cancelled
+from cfstep.model import ExitCode
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any
 
-_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_CODES = {signal.SIGINT: ExitCode.SIGINT, signal.SIGTERM: ExitCode.SIGTERM}
 
 
 class CancelGuard:

@@ -12,9 +12,8 @@ from cfstep import inputs, outputs
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
 from cfstep.errors import CfstepError
+from cfstep.model import ExitCode, Outcome
 from cfstep.schedule import Clock, Jitter, Sleep, jitter
-
-INTERNAL_ERROR = 70  # EX_SOFTWARE: a cfstep bug is never mistaken for a failed child
 
 
 def main(
@@ -26,7 +25,7 @@ def main(
     jitter_factor: Jitter | None = None,
     meta_export: str | os.PathLike[str] = outputs.META_EXPORT,
 ) -> int:
-    """Run the step once; return its exit code (SPEC §7)."""
+    """Run the step once; return its exit code (README, "Exit codes")."""
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
     console = Console()
@@ -55,7 +54,7 @@ def main(
             "cfstep: internal error (a bug in cfstep, not in your build); please "
             "report it with this traceback:\n" + traceback.format_exc(limit=8)
         )
-        return INTERNAL_ERROR
+        return ExitCode.INTERNAL_ERROR
     finally:
         guard.restore()
 
@@ -76,27 +75,28 @@ def _run(
     for notice in config.notices:
         console.say(notice)
     exporter = outputs.Exporter(
-        outputs.locate(config.export_file, environ, os.fspath(meta_export)), console
+        outputs.locate(config.export_file, config.platform.volume_path, os.fspath(meta_export)),
+        console,
     )
     if config.output_json is not None:
         outputs.check_json_path(config.output_json)
     if config.conditions_all or config.conditions_any or config.branch_only or config.branch_ignore:
-        from cfstep import decide
+        from cfstep import decide  # only with conditions: simpleeval is not paid otherwise
 
         if not decide.should_run(config, console):
-            exporter.export({"BUILD_STATUS": "skipped"}, mask=False)
+            exporter.export({"BUILD_STATUS": Outcome.SKIPPED}, mask=False)
             if config.output_json is not None:
                 outputs.write_json(
                     config.output_json, {"outputs": exporter.values, "children": []}, console
                 )
-            return 0
+            return ExitCode.OK
     if config.dry_run:
-        from cfstep import request
+        from cfstep import request  # the dry run only: it loads the HTTP stack's quoting
 
         for document in request.dry_run(config):
             console.data(json.dumps(document, indent=2))
         console.say("dry run: nothing was sent")
-        return 0
+        return ExitCode.OK
     from cfstep import step  # the trigger path only: the skip path stays this light
 
     runtime = step.Runtime(

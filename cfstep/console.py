@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Iterable
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import TextIO
 

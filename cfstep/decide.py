@@ -1,20 +1,22 @@
-"""Whether the step runs at all: conditions and branch filters, shown one per line (SPEC §4)."""
+"""Whether the step runs at all: conditions and branch filters, shown one per line (README,
+"Conditions")."""
 
 from __future__ import annotations
 
 from cfstep import conditions
 from cfstep.console import Console
-from cfstep.inputs import Config
+from cfstep.model import Config
 
 
 def should_run(config: Config, console: Console) -> bool:
     decision = conditions.decide(
         config.conditions_all,
         config.conditions_any,
-        config.environ,
+        config.condition_variables,
         on_error=config.condition_error,
         branch_only=config.branch_only,
         branch_ignore=config.branch_ignore,
+        branch=config.platform.branch,
     )
     for result in decision.results:
         verdict = "true" if result.holds else "false"

@@ -1,15 +1,18 @@
-"""PIPELINES (SPEC §6): the list of children, each item a name or a map of per-child inputs
-(the §2 names in lower case), the step's own inputs being the defaults."""
+"""PIPELINES: the list of children, each item a name or a map of per-child inputs (the input
+names in lower case), the step's own inputs being the defaults (docs/fanout.md)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
-from cfstep import values
+from cfstep import documents, values
 from cfstep.errors import InputError
-from cfstep.inputs import PACK_NAMES, ChildSpec
+from cfstep.model import PACK_NAMES, ChildSpec
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 _TEXT = ("pipeline", "trigger", "branch", "sha", "runtime_name", "pack_name", "yaml")
 _BOOLS = ("no_cache", "no_cf_cache", "reset_volume", "enable_notifications")
@@ -25,7 +28,7 @@ _ALIASES = {
 
 
 def parse_pipelines(text: str, defaults: ChildSpec) -> tuple[ChildSpec, ...]:
-    data = values.parse_structured("PIPELINES", text)
+    data = documents.load_yaml("PIPELINES", text)
     if not isinstance(data, list) or not data:
         raise InputError(
             f"PIPELINES: {values.shown(text)} is not a non-empty list — write a YAML list of "
@@ -83,7 +86,7 @@ def _pack(name: str, value: object) -> object:
 
 def _yaml(name: str, value: object) -> object:
     """A path, read like the step's own YAML input."""
-    return values.read_text_file(name, str(_text(name, value)))
+    return documents.read_text_file(name, str(_text(name, value)))
 
 
 def _bool(name: str, value: object) -> object:

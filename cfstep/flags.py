@@ -1,7 +1,7 @@
-"""The command line: one flag per input of `cfstep.inputs.OPTIONS`, parsed by argparse.
+"""The command line: one flag per input of `cfstep.options.OPTIONS`, parsed by argparse.
 
 Imported only when there are arguments; a pipeline step passes its inputs as environment
-variables and runs with none, so it never pays for argparse (issue 5).
+variables and runs with none, so it never pays for argparse (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from cfstep import __version__
 from cfstep.errors import InputError
-from cfstep.inputs import OPTIONS, Option
+from cfstep.options import OPTIONS, Kind, Option
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         # argparse echoes the arguments it did not recognise, and one may carry a secret
-        # (`--secrets=TOKEN=…`, a misspelt -S): show what stands before an `=` (SPEC §8).
+        # (`--secrets=TOKEN=…`, a misspelt -S): show what stands before an `=` (README, "Safety").
         head, sep, rest = message.partition("unrecognized arguments: ")
         if sep:
             shown = [a.partition("=")[0] + ("=…" if "=" in a else "") for a in rest.split()]
@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse makes a formatter for every add_argument; the stock one imports shutil (and
-    with it bz2 and lzma) only to ask the terminal's width, on every start (issue 5)."""
+    with it bz2 and lzma) only to ask the terminal's width, on every start (docs/performance.md)."""
 
     def __init__(self, prog: str) -> None:
         super().__init__(prog, width=_terminal_columns() - 2)  # -2: as argparse does
@@ -81,12 +81,12 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
     help_text = f"{option.help}{choices} [{option.env}{default}]"
     if option.positional:
         parser.add_argument("positional_pipeline", nargs="?", metavar="PIPELINE", help=help_text)
-    if option.kind == "bool":
+    if option.kind is Kind.BOOL:
         action: Any = argparse.BooleanOptionalAction if option.default == "true" else "store_true"
         parser.add_argument(
             *option.flags, dest=option.env, action=action, default=None, help=help_text
         )
-    elif option.kind in ("list", "pairs", "conditions"):
+    elif option.kind.repeats:
         parser.add_argument(
             *option.flags,
             dest=option.env,

@@ -1,4 +1,5 @@
-"""Following child builds (SPEC §5): one poll loop for one child or many.
+"""Following child builds: one poll loop for one child or many (README, "Decisions where the
+contract is silent"; docs/performance.md for the poll interval).
 
 The loop sleeps until the earliest event of any child (its next poll, or its deadline),
 polls that child, and returns when a child reaches an outcome, so the caller decides what
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from cfstep.api import Build, CodefreshClient, TransientApiError
 from cfstep.console import Console, duration
 from cfstep.errors import ApiError
+from cfstep.model import Outcome
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep, poll_interval
 
 FINAL = frozenset({"success", "error", "terminated"})
@@ -34,7 +36,9 @@ class Child:
     deadline: float
     status: str | None = None
     build: Build | None = None
-    outcome: str | None = None  # the BUILD_STATUS to export once the child is done with
+    # The BUILD_STATUS to export once the child is done with: an Outcome, or the final
+    # status Codefresh reported when cfstep does not know it.
+    outcome: str | None = None
     stopped_by_step: bool = False
     next_poll: float = 0.0
     transient_errors: int = 0
@@ -84,7 +88,7 @@ class Follower:
                 self._sleep(min(wake - now, self._until_heartbeat(now)))
                 continue
             if now >= child.deadline:
-                child.outcome = "timeout"
+                child.outcome = Outcome.TIMEOUT
                 return child
             self.poll(child)
             if child.outcome is not None:
@@ -119,7 +123,7 @@ class Follower:
         elif status not in RUNNING:
             self._unknown(child, build)
         elif status == "pending-approval" and self._on_approval != "wait":
-            child.outcome = "pending-approval"
+            child.outcome = Outcome.PENDING_APPROVAL
 
     def _unknown(self, child: Child, build: Build) -> None:
         """A status cfstep does not know: an end (a failure, exported raw) only when the

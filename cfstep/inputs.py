@@ -1,8 +1,9 @@
-"""Inputs (SPEC §2): one table of options, read from the environment and the command line.
+"""Inputs: every option of the table (`cfstep.options`) read from the command line and the
+environment, parsed and validated before the first request into one frozen `Config`.
 
-Each option declares its environment name beside its flags; a flag wins over the
-environment. Everything is parsed and validated here, before the first request, into one
-frozen `Config`. Parsing of a value's text lives in `cfstep.values`.
+A flag wins over the environment; empty text counts as unset. How a value's text is read
+lives in `cfstep.values` (and `cfstep.documents` for YAML/JSON); PIPELINES in
+`cfstep.fanout`. README, "Inputs".
 """
 
 from __future__ import annotations
@@ -10,227 +11,24 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
-from cfstep import values
+from cfstep import documents, fanout, values
 from cfstep.errors import InputError
+from cfstep.model import DEFAULT_URL, ChildSpec, Config, Platform
+from cfstep.options import BY_ENV, OPTIONS, Kind, Option
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_URL = "https://g.codefresh.io"
-PACK_NAMES = ("small", "medium", "large", "xlarge")
-
-
-@dataclass(frozen=True)
-class Option:
-    """One input: its environment name, its flags, how its text is read, its default."""
-
-    env: str
-    flags: tuple[str, ...]
-    kind: str  # text | bool | list | pairs | number | integer | choice | conditions
-    help: str
-    default: str | None = None
-    choices: tuple[str, ...] = ()
-    positional: bool = False
-
-
-def _o(env: str, flags: str, kind: str, help: str, default: str | None = None, **kw: Any) -> Option:
-    return Option(env, tuple(flags.split()), kind, help, default, **kw)
-
-
-OPTIONS: tuple[Option, ...] = (
-    _o(
-        "PIPELINE_ID",
-        "--pipeline",
-        "text",
-        "pipeline to run: project/pipeline name or id",
-        positional=True,
-    ),
-    _o("TRIGGER_ID", "-t --trigger", "text", "trigger name or id"),
-    _o("BRANCH", "-b --branch", "text", "branch to build"),
-    _o("SHA", "-s --sha", "text", "commit to build"),
-    _o("VARIABLE", "-v --variable", "pairs", "build variable KEY=VALUE (repeat)"),
-    _o("SECRETS", "-S --secret", "pairs", "build variable sent encrypted, masked in output"),
-    _o(
-        "VARIABLE_FILE",
-        "--variable-file",
-        "text",
-        "YAML/JSON file: a map of variables, or a list of maps (one build per item)",
-    ),
-    _o("CONTEXT", "-c --context", "list", "shared configuration context (repeat)"),
-    _o("ANNOTATION", "-a --annotation", "pairs", "annotation key=value on the child (repeat)"),
-    _o("NO_CACHE", "--no-cache", "bool", "ignore the Docker layer cache", "false"),
-    _o("NO_CF_CACHE", "--no-cf-cache", "bool", "ignore Codefresh's cache optimisations", "false"),
-    _o("RESET_VOLUME", "--reset-volume", "bool", "reset the pipeline's shared volume", "false"),
-    _o(
-        "ENABLE_NOTIFICATIONS",
-        "--enable-notifications",
-        "bool",
-        "send build notifications",
-        "false",
-    ),
-    _o("ONLY", "--only", "list", "run only these steps of the child (repeat)"),
-    _o("SKIP", "--skip", "list", "skip these steps of the child (repeat)"),
-    _o("RUNTIME_NAME", "--runtime-name", "text", "runtime environment of the child"),
-    _o("PACK_NAME", "--pack-name", "choice", "machine size of the child", choices=PACK_NAMES),
-    _o("YAML", "--yaml", "text", "codefresh.yml file that overrides the child's"),
-    _o("CONDITION_ALL", "--when", "conditions", "condition that must hold (repeat)"),
-    _o("CONDITION_ANY", "--when-any", "conditions", "at least one of these must hold (repeat)"),
-    _o(
-        "CONDITION_ERROR",
-        "--condition-error",
-        "choice",
-        "an expression that cannot be evaluated: fail (exit 5) or skip",
-        "fail",
-        choices=("fail", "skip"),
-    ),
-    _o("BRANCH_ONLY", "--branch-only", "list", "run only for these CF_BRANCH names or /regex/"),
-    _o(
-        "BRANCH_IGNORE", "--branch-ignore", "list", "never run for these CF_BRANCH names or /regex/"
-    ),
-    _o("DETACH", "-d --detach", "bool", "trigger and exit without waiting", "false"),
-    _o("TIMEOUT_MINS", "--timeout-mins", "number", "longest wait for the child, in minutes", "45"),
-    _o(
-        "ON_TIMEOUT",
-        "--on-timeout",
-        "choice",
-        "at the timeout: fail, terminate the child, or detach",
-        "fail",
-        choices=("fail", "terminate", "detach"),
-    ),
-    _o(
-        "TERMINATE_ON_TIMEOUT",
-        "--terminate-on-timeout",
-        "bool",
-        "codefresh-run spelling of ON_TIMEOUT=terminate",
-        "false",
-    ),
-    _o(
-        "TERMINATE_ON_CANCEL",
-        "--terminate-on-cancel",
-        "bool",
-        "terminate the child when this step is stopped",
-        "true",
-    ),
-    _o(
-        "ON_APPROVAL",
-        "--on-approval",
-        "choice",
-        "a child paused for approval: wait, succeed or fail",
-        "wait",
-        choices=("wait", "succeed", "fail"),
-    ),
-    _o(
-        "PROPAGATE_FAILURE",
-        "--propagate-failure",
-        "bool",
-        "fail this step when the child fails",
-        "true",
-    ),
-    _o("POLL_MAX_SECONDS", "--poll-max-seconds", "number", "ceiling of the poll interval", "15"),
-    _o("LOG_TAIL", "--log-tail", "integer", "log lines of a failed child to show (0: none)", "50"),
-    _o("BUILD_ID", "--build-id", "text", "follow this existing build instead of triggering"),
-    _o("PIPELINES", "--pipelines", "text", "YAML/JSON list of children to run together"),
-    _o("FAIL_FAST", "--fail-fast", "bool", "first failed child terminates the others", "true"),
-    _o("MAX_PARALLEL", "--max-parallel", "integer", "children running at once", "10"),
-    _o("FORWARD", "--forward", "list", "copy these variables of this build to the child"),
-    _o(
-        "RETURN_PREFIX",
-        "--return-prefix",
-        "text",
-        "child annotations with this key prefix become outputs",
-        "cfstep_out_",
-    ),
-    _o("DRY_RUN", "--dry-run", "bool", "decide and print the request; start nothing", "false"),
-    _o("FOLLOW_LOGS", "--follow-logs", "bool", "accepted as codefresh-run's; ignored for now"),
-    _o("IMAGE_TAG", "--image-tag", "text", "accepted as codefresh-run's (its CLI image); ignored"),
-    _o("CF_API_KEY", "--api-key", "text", "Codefresh API key (injected in a pipeline)"),
-    _o("CF_URL", "--url", "text", "Codefresh URL", DEFAULT_URL),
-    _o("INSECURE", "--insecure", "bool", "skip TLS verification", "false"),
-    _o(
-        "EXPORT_FILE",
-        "--export-file",
-        "text",
-        "file for KEY=VALUE outputs (default: /meta or $CF_VOLUME_PATH env_vars_to_export)",
-    ),
-    _o("OUTPUT_JSON", "--output-json", "text", "also write all outputs as one JSON document"),
-    _o("DEBUG", "--debug", "bool", "print every API request and response status", "false"),
-)
-
-ENV_NAMES: tuple[str, ...] = tuple(o.env for o in OPTIONS)
-_BY_ENV = {o.env: o for o in OPTIONS}
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    """What to start for one child build: the run request's inputs."""
-
-    pipeline: str
-    trigger: str | None = None
-    branch: str | None = None
-    sha: str | None = None
-    variables: tuple[tuple[str, str], ...] = ()
-    secrets: tuple[tuple[str, str], ...] = ()
-    contexts: tuple[str, ...] = ()
-    annotations: tuple[tuple[str, str], ...] = ()
-    only: tuple[str, ...] = ()
-    skip: tuple[str, ...] = ()
-    no_cache: bool = False
-    no_cf_cache: bool = False
-    reset_volume: bool = False
-    enable_notifications: bool = False
-    runtime_name: str | None = None
-    pack_name: str | None = None
-    yaml: str | None = None
-
-
-@dataclass(frozen=True)
-class Config:
-    """Every input, parsed and validated."""
-
-    children: tuple[ChildSpec, ...]
-    build_id: str | None
-    conditions_all: tuple[tuple[str, str], ...]
-    conditions_any: tuple[tuple[str, str], ...]
-    condition_error: str
-    branch_only: tuple[str, ...]
-    branch_ignore: tuple[str, ...]
-    detach: bool
-    timeout_seconds: float
-    on_timeout: str
-    terminate_on_cancel: bool
-    on_approval: str
-    propagate_failure: bool
-    poll_max_seconds: float
-    log_tail: int
-    fail_fast: bool
-    max_parallel: int
-    return_prefix: str
-    dry_run: bool
-    api_key: str | None
-    url: str
-    insecure: bool
-    export_file: str | None
-    output_json: str | None
-    debug: bool
-    environ: Mapping[str, str] = field(repr=False)
-    notices: tuple[str, ...] = ()  # one line each, printed before anything starts
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every value that must never be printed."""
-        found = [value for child in self.children for _, value in child.secrets]
-        if self.api_key:
-            found.append(self.api_key)
-        return tuple(v for v in found if v)
+# What the build running the step hands to the HTTP session: proxies, in either case.
+_PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
 
 
 def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     """Read every input from argv and environ; raise InputError on the first bad one."""
-    # A pipeline step runs with no arguments at all: argparse is then not even imported.
     if argv:
+        # A pipeline step runs with no arguments at all: argparse is then not even imported.
         from cfstep import flags
 
         given = flags.parse_flags(argv)
@@ -238,6 +36,22 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         given = {}
     raw = _Raw(given, environ)
     return _build_config(raw, environ)
+
+
+def platform(environ: Mapping[str, str]) -> Platform:
+    """What the Codefresh build tells the step through its environment."""
+
+    def stripped(name: str) -> str | None:
+        return environ.get(name, "").strip() or None
+
+    return Platform(
+        parent_build_id=stripped("CF_BUILD_ID"),
+        step_name=stripped("CF_STEP_NAME"),
+        typed_step=stripped("CFSTEP_TYPED_STEP"),
+        branch=environ.get("CF_BRANCH", ""),
+        volume_path=stripped("CF_VOLUME_PATH"),
+        proxies={name: environ[name] for name in _PROXY_NAMES if name in environ},
+    )
 
 
 class _Raw:
@@ -255,12 +69,34 @@ class _Raw:
                 )
             self.flags["PIPELINE_ID"] = positional
 
+    def value(self, option: Option) -> Any:  # noqa: PLR0911 - one return per kind
+        """The option's value, read as its kind says; its default when unset."""
+        name = option.env
+        match option.kind:
+            case Kind.BOOL:
+                return self.boolean(name)
+            case Kind.LIST:
+                return self.items(name)
+            case Kind.PAIRS:
+                return self.pairs(name)
+            case Kind.NUMBER:
+                return values.parse_number(name, self.text(name) or "", minimum=option.minimum)
+            case Kind.INTEGER:
+                minimum = int(option.minimum)
+                return values.parse_integer(name, self.text(name) or "", minimum=minimum)
+            case Kind.CHOICE:
+                return self.choice(name)
+            case Kind.CONDITIONS:
+                return self.conditions(name)
+            case Kind.TEXT:
+                return self.text(name)
+
     def text(self, name: str) -> str | None:
         """The stripped text of a scalar input; empty counts as unset (the default)."""
         flag = self.flags.get(name)
         value = flag if flag is not None else self.environ.get(name)
         if value is None or not value.strip():
-            return _BY_ENV[name].default
+            return BY_ENV[name].default
         return value.strip()
 
     def flag_or_env_given(self, name: str) -> bool:
@@ -270,7 +106,7 @@ class _Raw:
         flag = self.flags.get(name)
         if flag is not None:
             return bool(flag)
-        return values.parse_bool(name, self.text(name) or "false")
+        return values.parse_bool(name, self.text(name) or "")
 
     def items(self, name: str) -> tuple[str, ...]:
         flag = self.flags.get(name)
@@ -281,15 +117,9 @@ class _Raw:
     def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
         return tuple(values.parse_pair(name, item) for item in self.items(name))
 
-    def number(self, name: str, *, minimum: float) -> float:
-        return values.parse_number(name, self.text(name) or "", minimum=minimum)
-
-    def integer(self, name: str, *, minimum: int) -> int:
-        return values.parse_integer(name, self.text(name) or "", minimum=minimum)
-
     def choice(self, name: str) -> str | None:
         text = self.text(name)
-        option = _BY_ENV[name]
+        option = BY_ENV[name]
         if text is not None and text.lower() not in option.choices:
             raise InputError(
                 f"{name}: {text!r} is not one of {', '.join(option.choices)} — "
@@ -297,22 +127,51 @@ class _Raw:
             )
         return text.lower() if text is not None else None
 
+    def conditions(self, name: str) -> tuple[tuple[str, str], ...]:
+        """CONDITION_ALL / CONDITION_ANY: named expressions."""
+        flag = self.flags.get(name)
+        if flag is not None:
+            return tuple((f"when_{i}", expr) for i, expr in enumerate(flag, start=1))
+        text = self.environ.get(name, "")
+        if not text.strip():
+            return ()
+        from cfstep import conditions  # only a step with conditions pays for simpleeval
+
+        return tuple(conditions.parse_conditions(text, name))
+
 
 def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
     url = _url(raw.text("CF_URL") or DEFAULT_URL)
     build_id = raw.text("BUILD_ID")
     children = _children(raw, environ, following_existing=build_id is not None)
-    conditions_all, conditions_any = _conditions(raw)
-    detach = raw.boolean("DETACH")
-    timeout_minutes = raw.number("TIMEOUT_MINS", minimum=0)
+    conditions_all = raw.conditions("CONDITION_ALL")
+    conditions_any = raw.conditions("CONDITION_ANY")
+    timeout_minutes = raw.value(BY_ENV["TIMEOUT_MINS"])
     if timeout_minutes <= 0:
         raise InputError(
             f"TIMEOUT_MINS: {raw.text('TIMEOUT_MINS')!r} must be more than 0 — "
             "give the longest wait in minutes, e.g. 45 or 0.5; use DETACH=true not to wait"
         )
-    dry_run = raw.boolean("DRY_RUN")
+    api_key = _api_key(raw)
+    straight = {o.config: raw.value(o) for o in OPTIONS if o.config is not None}
+    return Config(
+        **straight,
+        children=children,
+        conditions_all=conditions_all,
+        conditions_any=conditions_any,
+        timeout_seconds=timeout_minutes * 60,
+        on_timeout=_on_timeout(raw),
+        api_key=api_key,
+        url=url,
+        platform=platform(environ),
+        condition_variables=environ,
+        notices=_drop_in_notices(raw),
+    )
+
+
+def _api_key(raw: _Raw) -> str | None:
     api_key = raw.text("CF_API_KEY")
-    if not api_key and not dry_run:
+    if not api_key and not raw.boolean("DRY_RUN"):
         raise InputError(
             "CF_API_KEY: not set — Codefresh injects it into every step; "
             "outside a pipeline pass --api-key or export CF_API_KEY"
@@ -323,35 +182,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
             "CF_API_KEY: holds a line break, a control or non-ASCII character (value hidden) "
             "— copy the key again without extra characters"
         )
-    return Config(
-        children=children,
-        build_id=build_id,
-        conditions_all=conditions_all,
-        conditions_any=conditions_any,
-        condition_error=raw.choice("CONDITION_ERROR") or "fail",
-        branch_only=raw.items("BRANCH_ONLY"),
-        branch_ignore=raw.items("BRANCH_IGNORE"),
-        detach=detach,
-        timeout_seconds=timeout_minutes * 60,
-        on_timeout=_on_timeout(raw),
-        terminate_on_cancel=raw.boolean("TERMINATE_ON_CANCEL"),
-        on_approval=raw.choice("ON_APPROVAL") or "wait",
-        propagate_failure=raw.boolean("PROPAGATE_FAILURE"),
-        poll_max_seconds=raw.number("POLL_MAX_SECONDS", minimum=1),
-        log_tail=raw.integer("LOG_TAIL", minimum=0),
-        fail_fast=raw.boolean("FAIL_FAST"),
-        max_parallel=raw.integer("MAX_PARALLEL", minimum=1),
-        return_prefix=raw.text("RETURN_PREFIX") or "",
-        dry_run=dry_run,
-        api_key=api_key,
-        url=url,
-        insecure=raw.boolean("INSECURE"),
-        export_file=_path(raw.text("EXPORT_FILE")),
-        output_json=_path(raw.text("OUTPUT_JSON")),
-        debug=raw.boolean("DEBUG"),
-        environ=environ,
-        notices=_drop_in_notices(raw),
-    )
+    return api_key
 
 
 # scheme://host[:port][/path]: checked with `re` (loaded already) rather than urllib.parse,
@@ -373,12 +204,8 @@ def _url(text: str) -> str:
     return url
 
 
-def _path(text: str | None) -> str | None:
-    return text or None
-
-
 def _on_timeout(raw: _Raw) -> str:
-    on_timeout = raw.choice("ON_TIMEOUT") or "fail"
+    on_timeout: str = raw.value(BY_ENV["ON_TIMEOUT"])
     if raw.boolean("TERMINATE_ON_TIMEOUT"):
         if raw.flag_or_env_given("ON_TIMEOUT") and on_timeout != "terminate":
             raise InputError(
@@ -397,31 +224,13 @@ def _drop_in_notices(raw: _Raw) -> tuple[str, ...]:
         notices.append(
             "IMAGE_TAG is ignored: it chose codefresh-run's CLI image, and cfstep runs its own"
         )
-    raw.boolean("FOLLOW_LOGS")  # read even though ignored: a value that is no boolean is exit 5
     if raw.flag_or_env_given("FOLLOW_LOGS"):
+        raw.boolean("FOLLOW_LOGS")  # read even though ignored: a value that is no boolean is exit 5
         notices.append(
             "FOLLOW_LOGS is ignored: this version shows a failed child's last log lines "
             "(LOG_TAIL), not the live log"
         )
     return tuple(notices)
-
-
-def _conditions(raw: _Raw) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    groups: list[tuple[tuple[str, str], ...]] = []
-    for name in ("CONDITION_ALL", "CONDITION_ANY"):
-        flag = raw.flags.get(name)
-        text = raw.environ.get(name, "")
-        if flag is None and not text.strip():
-            groups.append(())
-            continue
-        from cfstep import conditions  # only a step with conditions pays for simpleeval
-
-        if flag is not None:
-            found = tuple((f"when_{i}", expr) for i, expr in enumerate(flag, start=1))
-        else:
-            found = tuple(conditions.parse_conditions(text, name))
-        groups.append(found)
-    return groups[0], groups[1]
 
 
 def _children(
@@ -443,8 +252,6 @@ def _children(
                 "PIPELINES: given together with PIPELINE_ID — list every child in PIPELINES, "
                 "or give one PIPELINE_ID"
             )
-        from cfstep import fanout
-
         file_items = _variable_file(raw.text("VARIABLE_FILE"))
         if file_items is not None and len(file_items) > 1:
             raise InputError(
@@ -471,24 +278,14 @@ def _children(
 def _default_child(raw: _Raw, environ: Mapping[str, str], pipeline: str) -> ChildSpec:
     variables = _forwarded(raw, environ) + raw.pairs("VARIABLE")
     yaml_path = raw.text("YAML")
+    straight = {o.child: raw.value(o) for o in OPTIONS if o.child is not None}
     return ChildSpec(
         pipeline=pipeline,
-        trigger=raw.text("TRIGGER_ID"),
-        branch=raw.text("BRANCH"),
-        sha=raw.text("SHA"),
+        **straight,
         variables=values.last_wins(variables),
         secrets=values.last_wins(raw.pairs("SECRETS")),
-        contexts=raw.items("CONTEXT"),
         annotations=values.last_wins(raw.pairs("ANNOTATION")),
-        only=raw.items("ONLY"),
-        skip=raw.items("SKIP"),
-        no_cache=raw.boolean("NO_CACHE"),
-        no_cf_cache=raw.boolean("NO_CF_CACHE"),
-        reset_volume=raw.boolean("RESET_VOLUME"),
-        enable_notifications=raw.boolean("ENABLE_NOTIFICATIONS"),
-        runtime_name=raw.text("RUNTIME_NAME"),
-        pack_name=raw.choice("PACK_NAME"),
-        yaml=values.read_text_file("YAML", yaml_path) if yaml_path else None,
+        yaml=documents.read_text_file("YAML", yaml_path) if yaml_path else None,
     )
 
 
@@ -508,7 +305,7 @@ def _variable_file(path_text: str | None) -> list[dict[str, str]] | None:
     """None when no file; a list of variable maps: one build per map."""
     if not path_text:
         return None
-    data = values.read_structured_file("VARIABLE_FILE", path_text)
+    data = documents.read_yaml_file("VARIABLE_FILE", path_text)
     if isinstance(data, dict):
         return [values.variable_map("VARIABLE_FILE", data)]
     if isinstance(data, list) and data:

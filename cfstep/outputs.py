@@ -1,4 +1,5 @@
-"""Outputs (SPEC §3): KEY=VALUE lines in the export file Codefresh reads after the step.
+"""Outputs: KEY=VALUE lines in the export file Codefresh reads after the step (README,
+"Outputs").
 
 Each value is appended the moment it is known (the child's id and URL before the wait), so it
 survives a cancel; a later line for the same key wins when Codefresh reads the file.
@@ -13,13 +14,15 @@ from collections.abc import Mapping
 from cfstep.console import Console
 from cfstep.errors import InputError
 
-# Paths are plain strings: pathlib costs ~15 ms of start-up here and buys nothing (issue 5).
+# Paths are plain strings: pathlib costs ~15 ms of start-up here and buys nothing
+# (docs/performance.md).
 META_EXPORT = "/meta/env_vars_to_export"
 _NAME_ATTEMPTS = 8  # temporary names tried; 48 random bits each, so a clash is next to impossible
 
 
-def locate(explicit: str | None, environ: Mapping[str, str], meta: str = META_EXPORT) -> str | None:
-    """--export-file, else the typed step's /meta file, else the shared volume's.
+def locate(explicit: str | None, volume_path: str | None, meta: str = META_EXPORT) -> str | None:
+    """--export-file, else the typed step's /meta file, else the shared volume's
+    (`volume_path`: CF_VOLUME_PATH).
 
     The folder /meta is what tells a typed step: the file in it may not exist yet (cfstep
     is then the first to export there), and the volume's file would not be read for this
@@ -28,8 +31,7 @@ def locate(explicit: str | None, environ: Mapping[str, str], meta: str = META_EX
         return explicit
     if os.path.isdir(os.path.dirname(meta)):
         return meta
-    volume = environ.get("CF_VOLUME_PATH", "").strip()
-    return os.path.join(volume, "env_vars_to_export") if volume else None
+    return os.path.join(volume_path, "env_vars_to_export") if volume_path else None
 
 
 class Exporter:

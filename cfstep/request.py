@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
-from cfstep.inputs import ChildSpec, Config
+from cfstep.model import ChildSpec, Config
 from cfstep.transport import quote_segment
 
 
 def new_req_id() -> str:
     """A random (version 4) UUID for the run request's reqId, made as `uuid.uuid4()` makes
     it, from 16 bytes of os.urandom: importing `uuid` also loads `platform` and the `_uuid`
-    extension, a cost paid on every start for one call (issue 5)."""
+    extension, a cost paid on every start for one call (docs/performance.md)."""
     raw = bytearray(os.urandom(16))
     raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
     raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
@@ -20,7 +19,8 @@ def new_req_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def run_body(child: ChildSpec, environ: Mapping[str, str]) -> dict[str, object]:
+def run_body(child: ChildSpec, parent_build_id: str | None) -> dict[str, object]:
+    """The body of the run request; `parent_build_id` is this build's (CF_BUILD_ID)."""
     body: dict[str, object] = {}
     for key, value in (("branch", child.branch), ("sha", child.sha), ("trigger", child.trigger)):
         if value:
@@ -30,11 +30,10 @@ def run_body(child: ChildSpec, environ: Mapping[str, str]) -> dict[str, object]:
     if variables:
         body["variables"] = variables
     annotations = dict(child.annotations)
-    parent = environ.get("CF_BUILD_ID", "").strip()
-    if parent:
+    if parent_build_id:
         # Links the child to this build in Codefresh's build tree, and lets Codefresh's
         # "terminate child builds" policy reach it.
-        annotations["cf_predecessor"] = parent
+        annotations["cf_predecessor"] = parent_build_id
     if annotations:
         body["annotations"] = annotations
     if child.contexts:
@@ -80,7 +79,7 @@ def dry_run(config: Config) -> list[dict[str, object]]:
                 "method": "POST",
                 "url": config.url + path,
                 "headers": {"Authorization": "***", "Content-Type": "application/json"},
-                "body": run_body(spec, config.environ),
+                "body": run_body(spec, config.platform.parent_build_id),
             }
         )
     if config.build_id:

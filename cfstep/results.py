@@ -1,5 +1,5 @@
 """What a run amounts to: each child's exit code, the closing message, the values a child
-hands back, the summary table (SPEC §3, §6, §7)."""
+hands back, the summary table (README, "Outputs", "Exit codes")."""
 
 from __future__ import annotations
 
@@ -8,39 +8,37 @@ from collections.abc import Mapping, Sequence
 
 from cfstep.errors import CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
 from cfstep.follow import Child
-from cfstep.inputs import Config
+from cfstep.model import EXIT_CODES, Config, ExitCode, Outcome
 
 _OUTPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OWN_OUTPUTS = ("BUILD_",)
 
 
-def exit_code(outcome: str | None, config: Config) -> int:
-    """The exit code one child's outcome stands for (SPEC §7)."""
-    match outcome:
-        case "success" | "detached" | "skipped" | "not-started" | None:
-            code = 0
-        case "pending-approval":
-            code = 2 if config.on_approval == "fail" else 0
-        case "terminated":
-            code = 2
-        case "timeout":
-            return 3
-        case _:
-            code = 1
-    return code if config.propagate_failure else 0
+def exit_code(outcome: str | None, config: Config) -> ExitCode:
+    """The exit code one child's outcome stands for: `EXIT_CODES`, where ON_APPROVAL=fail
+    makes an approval a failure and PROPAGATE_FAILURE=false forgives all but a timeout."""
+    if outcome is None:  # not done with yet
+        return ExitCode.OK
+    if outcome == Outcome.TIMEOUT:
+        return ExitCode.TIMED_OUT
+    if outcome == Outcome.PENDING_APPROVAL and config.on_approval == "fail":
+        code = ExitCode.CHILD_TERMINATED
+    else:
+        code = EXIT_CODES.get(outcome, ExitCode.CHILD_FAILED)
+    return code if config.propagate_failure else ExitCode.OK
 
 
-def failure(code: int, child: Child) -> CfstepError:
+def failure(code: ExitCode, child: Child) -> CfstepError:
     """The one-line error for a child that makes the step fail."""
     what = f"child build {child.build_id} of {child.label}"
     match code:
-        case 3:
+        case ExitCode.TIMED_OUT:
             return WaitTimedOut(
                 f"{what} did not end within TIMEOUT_MINS"
                 f" (status {child.status}) — raise TIMEOUT_MINS or set "
                 f"ON_TIMEOUT; see {child.url}"
             )
-        case 2:
+        case ExitCode.CHILD_TERMINATED:
             return ChildTerminated(f"{what} ended {child.outcome} — see {child.url}")
         case _:
             return ChildFailed(

@@ -1,4 +1,5 @@
-"""Pure waiting arithmetic: the retry backoff and the adaptive poll interval (SPEC §5).
+"""Pure waiting arithmetic: the retry backoff and the adaptive poll interval
+(docs/performance.md).
 
 No sleeping here: the loops in `cfstep.api` and `cfstep.follow` take `sleep` and `clock`
 as arguments, so tests assert the exact sequence of waits in milliseconds.
@@ -10,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     import random
 

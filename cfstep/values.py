@@ -1,22 +1,22 @@
-"""Reading one input's text as a typed value (SPEC §2), with errors that name the input.
+"""Reading one input's text as a typed value, with errors that name the input.
 
-Every error says which input, what value and what to write instead, on one line.
+Every error says which input, what value and what to write instead, on one line. How each
+kind of input is written: README, "Inputs".
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Iterable
 
+from cfstep import documents
 from cfstep.errors import InputError
+from cfstep.model import ChildSpec
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any
-
-    from cfstep.inputs import ChildSpec
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off"})
@@ -24,7 +24,6 @@ _FALSE = frozenset({"false", "no", "0", "off"})
 # these (a block or flow sequence, a tag, anchor or alias, a directive, a comment line or a
 # document marker); anything else is never a list, so yaml need not even be imported.
 _MAYBE_YAML_SEQUENCE = tuple("[-!&*%#")
-_MAX_FILE_BYTES = 1_000_000
 
 
 def shown(value: str, limit: int = 80) -> str:
@@ -35,7 +34,8 @@ def shown(value: str, limit: int = 80) -> str:
 
 def shown_input(name: str, value: str) -> str:
     """`shown`, except for a secret input (SECRETS, a child's `secrets`): a malformed item
-    may be nothing but the secret value itself, so its text is never echoed (SPEC §8)."""
+    may be nothing but the secret value itself, so its text is never echoed (README,
+    "Safety")."""
     return "(the value is hidden)" if "secret" in name.lower() else shown(value)
 
 
@@ -79,49 +79,18 @@ def parse_list(name: str, text: str) -> tuple[str, ...]:
     if not text.strip():
         return ()
     if text.lstrip().startswith(_MAYBE_YAML_SEQUENCE):
-        items = _yaml_list(text)
+        items = _yaml_list(name, text)
         if items is not None:
             return tuple(_scalar_text(name, item) for item in items)
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _yaml_list(text: str) -> list[Any] | None:
-    fast = json_as_yaml(text)
+def _yaml_list(name: str, text: str) -> list[Any] | None:
+    fast = documents.json_as_yaml(text)
     if fast is not None:
         return fast if isinstance(fast, list) else None
-    import yaml
-
-    try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - the loader is a SafeLoader
-    except yaml.YAMLError:
-        return None
+    data = documents.load_yaml_or_none(name, text)
     return data if isinstance(data, list) else None
-
-
-def json_as_yaml(text: str) -> list[str] | dict[str, str] | None:
-    """A JSON list of strings, or object of strings, when YAML would read exactly the same.
-
-    A typed step hands lists and maps over as one line of JSON (step.yaml); for those in
-    plain ASCII, YAML reads exactly what json reads, and json is loaded already: the run is
-    spared importing yaml (~30 ms on these machines, issue 5). `\\u` escapes (YAML keeps
-    surrogate pairs apart), DEL and tabs (YAML refuses them) are left to YAML."""
-    if not text.isascii() or "\\u" in text or "\x7f" in text or "\t" in text:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if isinstance(data, list) and all(isinstance(item, str) for item in data):
-        return data
-    if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
-        return data
-    return None
-
-
-def _loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _scalar_text(name: str, item: object) -> str:
@@ -163,47 +132,6 @@ def with_variables(
     """The child with more variables: `first` puts them before its own, which then win."""
     merged = extra + child.variables if first else child.variables + extra
     return dataclasses.replace(child, variables=last_wins(merged))
-
-
-def read_text_file(name: str, path_text: str) -> str:
-    try:
-        # Read at most one byte past the limit: the size a device (/dev/urandom) or a pipe
-        # reports says nothing, and reading it whole would never end.
-        with open(path_text, "rb") as file:
-            data = file.read(_MAX_FILE_BYTES + 1)
-        if len(data) > _MAX_FILE_BYTES:
-            raise InputError(f"{name}: {path_text} is larger than 1 MB — give a smaller file")
-        # As text mode would: universal newlines.
-        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except OSError as exc:
-        raise InputError(
-            f"{name}: cannot read {path_text} ({exc.strerror or exc}) — check the path"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: {path_text} is not UTF-8 text — give a YAML or JSON file"
-        ) from exc
-
-
-def read_structured_file(name: str, path_text: str) -> object:
-    """A YAML or JSON file (JSON is YAML)."""
-    return parse_structured(name, read_text_file(name, path_text), where=path_text)
-
-
-def parse_structured(name: str, text: str, *, where: str = "the value") -> object:
-    import yaml
-
-    if "\x00" in text:
-        raise InputError(f"{name}: {where} holds binary data — give YAML or JSON text")
-    try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - the loader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid syntax"
-        raise InputError(
-            f"{name}: {where} is not valid YAML/JSON ({problem}{at}) — fix the syntax"
-        ) from exc
 
 
 def variable_map(name: str, data: object) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """A list or map input given as JSON (how a typed step hands them over) is read with json
-instead of importing yaml (issue 5); wherever that shortcut answers, YAML must give the same."""
+instead of importing yaml (docs/performance.md); wherever that shortcut answers, YAML must
+give the same."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cfstep import values
+from cfstep import documents
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Printable ASCII plus the escapes JSON writes for control characters: quotes, backslashes,
@@ -36,7 +37,7 @@ def test_json_lists_read_as_yaml_reads_them(
 ) -> None:
     body = ("," + between).join(json.dumps(item) for item in items)
     text = f"{before}[{between}{body}{between}]{after}"
-    fast = values.json_as_yaml(text)
+    fast = documents.json_as_yaml(text)
     if fast is not None:
         assert fast == _yaml(text)
 
@@ -47,7 +48,7 @@ def test_json_lists_read_as_yaml_reads_them(
 def test_json_maps_read_as_yaml_reads_them(pairs: list[tuple[str, str]], between: str) -> None:
     body = ("," + between).join(f"{json.dumps(k)}:{between}{json.dumps(v)}" for k, v in pairs)
     text = f"{{{between}{body}{between}}}"
-    fast = values.json_as_yaml(text)
+    fast = documents.json_as_yaml(text)
     if fast is not None:
         assert fast == _yaml(text)
 
@@ -55,14 +56,14 @@ def test_json_maps_read_as_yaml_reads_them(pairs: list[tuple[str, str]], between
 @given(text=st.text(alphabet=string.printable + "\x7f\u00e9\u2028", max_size=40))
 @settings(max_examples=400, deadline=None)
 def test_any_text_the_shortcut_accepts_reads_as_in_yaml(text: str) -> None:
-    fast = values.json_as_yaml("[" + text)
+    fast = documents.json_as_yaml("[" + text)
     if fast is not None:
         assert fast == _yaml("[" + text)
 
 
 def test_json_only_escape_reads_as_in_yaml() -> None:
     text = '["a\\/b", "c\\bd\\fe"]'  # \/ is JSON's; YAML reads it too
-    assert values.json_as_yaml(text) == _yaml(text) == ["a/b", "c\x08d\x0ce"]
+    assert documents.json_as_yaml(text) == _yaml(text) == ["a/b", "c\x08d\x0ce"]
 
 
 @pytest.mark.parametrize(
@@ -77,7 +78,7 @@ def test_json_only_escape_reads_as_in_yaml() -> None:
     ],
 )
 def test_left_to_yaml(text: str) -> None:
-    assert values.json_as_yaml(text) is None
+    assert documents.json_as_yaml(text) is None
 
 
 def test_the_common_typed_step_list_does_not_import_yaml() -> None:

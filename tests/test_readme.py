@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cfstep.inputs import ENV_NAMES, OPTIONS
+from cfstep.model import ExitCode, Outcome
+from cfstep.options import ENV_NAMES, OPTIONS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -23,5 +24,15 @@ def test_the_inputs_table_lists_every_input_with_its_flags_and_default() -> None
 
 
 def test_the_exit_code_table_has_every_code_the_program_uses() -> None:
-    codes = set(re.findall(r"^\| (\d+(?: / \d+)?) \|", README, re.MULTILINE))
-    assert {"0", "1", "2", "3", "4", "5", "70", "130 / 143"} <= codes
+    """Every ExitCode has a row (130 and 143 share one), and no row names another code."""
+    table = README[README.index("## Exit codes") :]
+    table = table[: table.index("\n## ")]
+    rows = re.findall(r"^\| (\d+(?: / \d+)?) \|", table, re.MULTILINE)
+    codes = {int(code) for row in rows for code in row.split(" / ")}
+    assert codes == {int(code) for code in ExitCode}
+
+
+def test_the_outputs_table_lists_every_build_status() -> None:
+    row = re.search(r"^\| `BUILD_STATUS` \|(.*)$", README, re.MULTILINE)
+    assert row is not None
+    assert {str(outcome) for outcome in Outcome} <= set(re.findall(r"[a-z-]+", row[1]))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from cfstep.inputs import ChildSpec
+from cfstep.inputs import platform
+from cfstep.model import ChildSpec
 from cfstep.request import run_body
 
 
+def _parent(environ: dict[str, str]) -> str | None:
+    """This build's id, read from its environment as a run reads it."""
+    return platform(environ).parent_build_id
+
+
 def test_a_bare_child_sends_an_empty_body() -> None:
-    assert run_body(ChildSpec(pipeline="p"), {}) == {}
+    assert run_body(ChildSpec(pipeline="p"), _parent({})) == {}
 
 
 def test_every_field() -> None:
@@ -30,7 +36,7 @@ def test_every_field() -> None:
         pack_name="large",
         yaml="version: '1.0'\n",
     )
-    assert run_body(child, {"CF_BUILD_ID": "parent"}) == {
+    assert run_body(child, _parent({"CF_BUILD_ID": "parent"})) == {
         "branch": "b",
         "sha": "s",
         "trigger": "t",
@@ -56,27 +62,29 @@ def test_every_field() -> None:
 
 def test_cf_predecessor_only_when_cf_build_id_is_set() -> None:
     child = ChildSpec(pipeline="p")
-    assert run_body(child, {"CF_BUILD_ID": "  "}) == {}
-    assert run_body(child, {"CF_BUILD_ID": " abc \n"}) == {"annotations": {"cf_predecessor": "abc"}}
+    assert run_body(child, _parent({"CF_BUILD_ID": "  "})) == {}
+    assert run_body(child, _parent({"CF_BUILD_ID": " abc \n"})) == {
+        "annotations": {"cf_predecessor": "abc"}
+    }
 
 
 def test_the_parent_link_wins_over_a_user_annotation_of_the_same_key() -> None:
     child = ChildSpec(pipeline="p", annotations=(("cf_predecessor", "forged"), ("x", "1")))
-    assert run_body(child, {"CF_BUILD_ID": "real"})["annotations"] == {
+    assert run_body(child, _parent({"CF_BUILD_ID": "real"}))["annotations"] == {
         "cf_predecessor": "real",
         "x": "1",
     }
 
 
 def test_an_empty_yaml_file_is_still_sent() -> None:
-    assert run_body(ChildSpec(pipeline="p", yaml=""), {}) == {"userYamlDescriptor": ""}
+    assert run_body(ChildSpec(pipeline="p", yaml=""), _parent({})) == {"userYamlDescriptor": ""}
 
 
 def test_only_true_options_are_sent() -> None:
-    body = run_body(ChildSpec(pipeline="p", reset_volume=True, runtime_name="rt"), {})
+    body = run_body(ChildSpec(pipeline="p", reset_volume=True, runtime_name="rt"), _parent({}))
     assert body == {"options": {"resetVolume": True}, "userMachineConfig": {"runtimeName": "rt"}}
 
 
 def test_secrets_follow_the_variables_encrypted() -> None:
-    body = run_body(ChildSpec(pipeline="p", secrets=(("S", "v"),)), {})
+    body = run_body(ChildSpec(pipeline="p", secrets=(("S", "v"),)), _parent({}))
     assert body == {"variables": [{"key": "S", "value": "v", "encrypted": True}]}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cfstep import inputs, results
+from cfstep.model import Config
 
 
-def _config(**env: str) -> inputs.Config:
+def _config(**env: str) -> Config:
     return inputs.parse([], {"CF_API_KEY": "k", "PIPELINE_ID": "p", **env})
 
 

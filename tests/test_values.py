@@ -1,4 +1,4 @@
-"""Reading one input's text (SPEC §2): booleans, numbers, lists, KEY=VALUE, files."""
+"""Reading one input's text (README, "Inputs"): booleans, numbers, lists, KEY=VALUE, files."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cfstep import values
+from cfstep import documents, values
 from cfstep.errors import InputError
-from cfstep.inputs import ChildSpec
+from cfstep.model import ChildSpec
 
 TRUE = ["true", "True", "TRUE", "yes", "YES", "1", "on", "On", " true "]
 FALSE = ["false", "False", "no", "NO", "0", "off", "OFF", " off\n"]
@@ -134,7 +134,7 @@ def test_shown_cuts_a_huge_value() -> None:
 def test_read_text_file(tmp_path: Path) -> None:
     path = tmp_path / "f.yml"
     path.write_text("a: 1\n", encoding="utf-8")
-    assert values.read_text_file("YAML", str(path)) == "a: 1\n"
+    assert documents.read_text_file("YAML", str(path)) == "a: 1\n"
 
 
 @pytest.mark.parametrize(
@@ -147,16 +147,16 @@ def test_unreadable_files(tmp_path: Path, content: bytes | None, message: str) -
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(InputError, match=rf"^YAML: .*{message}"):
-        values.read_text_file("YAML", str(path))
+        documents.read_text_file("YAML", str(path))
 
 
 def test_structured_text() -> None:
-    assert values.parse_structured("V", '{"A": 1}') == {"A": 1}
-    assert values.parse_structured("V", "- a\n- b\n") == ["a", "b"]
+    assert documents.load_yaml("V", '{"A": 1}') == {"A": 1}
+    assert documents.load_yaml("V", "- a\n- b\n") == ["a", "b"]
     with pytest.raises(InputError, match=r"not valid YAML/JSON .* at line 3"):
-        values.parse_structured("V", "A: 1\nB: [\n")
+        documents.load_yaml("V", "A: 1\nB: [\n")
     with pytest.raises(InputError, match="binary data"):
-        values.parse_structured("V", "A: \x00")
+        documents.load_yaml("V", "A: \x00")
 
 
 def test_variable_maps() -> None:

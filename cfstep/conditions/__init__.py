@@ -1,4 +1,5 @@
-"""Conditions (SPEC §4): Codefresh's `when.condition` language and `when.branch` filters.
+"""Conditions: Codefresh's `when.condition` language and `when.branch` filters (README,
+"Conditions").
 
 Codefresh evaluates conditions with npm `tevale` 0.9.2 (jsep 0.3.5 underneath); this package
 reproduces it: `_jsep` is a port of the parser, `_evaluate` runs the tree on simpleeval with
@@ -12,11 +13,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cfstep.conditions import _regex
 from cfstep.conditions._evaluate import evaluate_tree
 from cfstep.conditions._js import JS_WHITESPACE as _JS_TRIM
 from cfstep.conditions._js import JsError
+from cfstep.documents import json_as_yaml, load_yaml_or_none
 from cfstep.errors import ConditionError
-from cfstep.values import json_as_yaml
 
 __all__ = [
     "MAX_EXPRESSION",
@@ -74,7 +76,7 @@ def evaluate(expression: str, variables: Mapping[str, object]) -> bool:
 _MAYBE_YAML_COLLECTION = tuple("-[{?!&*%#")
 
 
-def _read_yaml(text: str) -> object:
+def _read_yaml(text: str, input_name: str) -> object:
     """The YAML reading of the text, or the text itself where only one expression is possible
     or it is not YAML at all."""
     if ":" not in text and not text.lstrip().startswith(_MAYBE_YAML_COLLECTION):
@@ -82,19 +84,15 @@ def _read_yaml(text: str) -> object:
     fast = json_as_yaml(text)
     if fast is not None:
         return fast
-    import yaml  # only when conditions are given and need it: keeps start-up light
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+    data = load_yaml_or_none(input_name, text)
+    return text if data is None else data
 
 
 def parse_conditions(text: str, input_name: str) -> list[tuple[str, str]]:
     """CONDITION_ALL / CONDITION_ANY text: a YAML map of named expressions, a list, or one."""
     if text.strip() == "":
         return []
-    data = _read_yaml(text)
+    data = _read_yaml(text, input_name)
     if isinstance(data, dict):
         out: list[tuple[str, str]] = []
         for key, expr in data.items():
@@ -119,8 +117,6 @@ def parse_conditions(text: str, input_name: str) -> list[tuple[str, str]]:
 
 
 def _branch_matches(branch: str, item: str, input_name: str) -> bool:
-    from cfstep.conditions import _regex
-
     m = _REGEX_ITEM.fullmatch(item)
     if m is None:
         return branch == item
@@ -191,13 +187,14 @@ def decide(  # noqa: PLR0917 - the signature the CLI codes against
     on_error: str = "fail",
     branch_only: Sequence[str] = (),
     branch_ignore: Sequence[str] = (),
+    *,
+    branch: str = "",
 ) -> Decision:
-    """Whether to run: branch filters, every CONDITION_ALL, at least one CONDITION_ANY."""
+    """Whether to run: branch filters (on `branch`, the build's CF_BRANCH), every
+    CONDITION_ALL, at least one CONDITION_ANY; `environ` holds what conditions may name."""
     if on_error not in ("fail", "skip"):
         raise ConditionError(f"CONDITION_ERROR must be fail or skip, not {on_error!r}")
-    allowed, branch_reason = branch_allowed(
-        environ.get("CF_BRANCH", ""), branch_only, branch_ignore
-    )
+    allowed, branch_reason = branch_allowed(branch, branch_only, branch_ignore)
     results = [_evaluate_one("all", n, e, environ, on_error) for n, e in all_]
     results += [_evaluate_one("any", n, e, environ, on_error) for n, e in any_]
     reason = ""

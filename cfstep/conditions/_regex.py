@@ -8,7 +8,8 @@ So the pattern is parsed here with JavaScript's grammar and emitted piece by pie
 unambiguous Python pattern; anything that cannot be expressed faithfully is an error.
 
 Strings are matched as UTF-16 code units (each astral character split in two), as a
-JavaScript RegExp without the `u` flag sees them.
+JavaScript RegExp without the `u` flag sees them. Longer than the package's other modules:
+one translator, its grammar in one place.
 
 Work is bounded: Python's `re` cannot be interrupted, so patterns that can backtrack
 exponentially (a repetition inside a repetition) only run on short subjects, and the subject

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cfstep import inputs
+from cfstep import options
 from cfstep.emulator import Emulator
 from cli.helpers import (
     API_KEY,
@@ -55,7 +55,7 @@ def test_help_lists_every_input_with_its_environment_name(tmp_path: Path) -> Non
 
     assert result.code == 0
     text = " ".join(result.stdout.split())
-    for option in inputs.OPTIONS:
+    for option in options.OPTIONS:
         assert f"[{option.env}" in text, option.env
         for flag in option.flags:
             assert flag in text

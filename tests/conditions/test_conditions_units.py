@@ -114,7 +114,7 @@ def test_branch_allowed_bad_regex(item: str) -> None:
 
 
 def test_decide_branch_filters_use_cf_branch() -> None:
-    decision = decide([], [], {"CF_BRANCH": "dev"}, branch_only=["main"])
+    decision = decide([], [], {"CF_BRANCH": "dev"}, branch_only=["main"], branch="dev")
     assert not decision.run
     assert "dev" in decision.reason
 

@@ -23,6 +23,7 @@ from containerkit import ROOT, unavailable
 
 from cfstep import inputs, values
 from cfstep.emulator import Emulator
+from cfstep.options import ENV_NAMES, OPTIONS
 from cli.helpers import API_KEY, base_env, run_step
 from fakeclock import FakeClock
 
@@ -76,7 +77,7 @@ def test_arguments_schema_is_draft_07_and_closed() -> None:
 
 
 def test_schema_defaults_are_the_programs_defaults() -> None:
-    options = {option.env: option for option in inputs.OPTIONS}
+    options = {option.env: option for option in OPTIONS}
     for name, schema in PROPERTIES.items():
         if name not in options:
             continue
@@ -95,7 +96,7 @@ def test_schema_defaults_are_the_programs_defaults() -> None:
 
 
 def test_schema_argument_names_are_the_programs_inputs() -> None:
-    assert set(PROPERTIES) == set(inputs.ENV_NAMES)
+    assert set(PROPERTIES) == set(ENV_NAMES)
 
 
 def test_no_returns_schema_so_every_output_reaches_the_pipeline() -> None:
@@ -156,7 +157,7 @@ def test_examples_use_known_arguments_and_include_pr_to_production() -> None:
         for s in steps
         if "validateTargetBranch" in s["arguments"].get("CONDITION_ALL", {})
     ]
-    assert pr, "the PR-to-production example of SPEC §1 is missing"
+    assert pr, "the README's PR-to-production example is missing"
     assert pr[0]["CONDITION_ALL"] == {
         "validateTargetBranch": '"${{CF_PULL_REQUEST_TARGET}}" == "production"',
         "validatePRAction": "'${{CF_PULL_REQUEST_ACTION}}' == 'opened'",
@@ -317,7 +318,7 @@ def test_null_argument_is_left_out(tmp_path: Path) -> None:
 
 
 def test_pr_to_production_example_reaches_the_program(tmp_path: Path) -> None:
-    """SPEC §1's example, rendered, then parsed by cfstep's own input reader."""
+    """The README's first example, rendered, then parsed by cfstep's own input reader."""
     example = next(
         step["arguments"]
         for ex in STEP["metadata"]["examples"]

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_kit import FIGURES
 
-from cfstep import conditions, inputs
+from cfstep import conditions, inputs, options
 from cfstep.errors import ConditionError, InputError
+from cfstep.model import Config
 
 FUZZ = settings(
     max_examples=400,
@@ -24,7 +25,7 @@ FUZZ = settings(
 )
 
 FLAGS = sorted(
-    {flag for option in inputs.OPTIONS for flag in option.flags}
+    {flag for option in options.OPTIONS for flag in option.flags}
     | {"--no-terminate-on-cancel", "--no-propagate-failure", "--no-fail-fast"}
 )
 
@@ -63,7 +64,7 @@ yamlish = st.one_of(
     ),
 )
 env_dicts = st.dictionaries(
-    st.sampled_from([*inputs.ENV_NAMES, "CF_BRANCH", "CF_BUILD_ID", "HOME"]), yamlish, max_size=8
+    st.sampled_from([*options.ENV_NAMES, "CF_BRANCH", "CF_BUILD_ID", "HOME"]), yamlish, max_size=8
 )
 argv_lists = st.lists(
     st.one_of(
@@ -98,7 +99,7 @@ def test_inputs_parse_raises_only_input_errors(env: dict[str, str], argv: list[s
     elif failure is not None:
         assert (failure.exit_code, bool(failure.message.strip())) == (5, True)
     else:
-        assert isinstance(config, inputs.Config)
+        assert isinstance(config, Config)
 
 
 identifiers = st.sampled_from(["A", "B", "CF_BRANCH", "n", "obj", "flag", "missing"])

@@ -1,0 +1,170 @@
+"""Every YAML or JSON text an input holds is read here: files (VARIABLE_FILE, YAML), the
+PIPELINES list, environment lists and conditions.
+
+YAML is read by a safe loader that refuses, with a one-line input error (exit 5), a
+document whose aliases would expand to more than `MAX_ALIAS_NODES` nodes (a "billion
+laughs" file of a few hundred bytes) or whose nesting goes deeper than `MAX_DEPTH`: inputs
+such as VARIABLE_FILE may come from a pull request. README, "Inputs".
+"""
+
+from __future__ import annotations
+
+import json
+
+from cfstep.errors import InputError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import Any
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 64
+"""Deepest nesting of lists and maps; the deepest real input (PIPELINES) needs 4."""
+MAX_ALIAS_NODES = 10_000
+"""Most nodes that aliases (`*name`) may add to a document by repeating an anchor."""
+
+
+class TooComplex(InputError):
+    """A YAML document over the alias or depth budget: never taken as plain text."""
+
+
+def json_as_yaml(text: str) -> list[str] | dict[str, str] | None:
+    """A JSON list of strings, or object of strings, when YAML would read exactly the same.
+
+    A typed step hands lists and maps over as one line of JSON (step.yaml); for those in
+    plain ASCII, YAML reads exactly what json reads, and json is loaded already: the run is
+    spared importing yaml (~30 ms, docs/performance.md). `\\u` escapes (YAML keeps surrogate
+    pairs apart), DEL and tabs (YAML refuses them) are left to YAML."""
+    if not text.isascii() or "\\u" in text or "\x7f" in text or "\t" in text:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):  # too deep for json: YAML says so with exit 5
+        return None
+    if isinstance(data, list) and all(isinstance(item, str) for item in data):
+        return data
+    if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
+        return data
+    return None
+
+
+def load_yaml(name: str, text: str, *, where: str = "the value") -> object:
+    """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one."""
+    import yaml  # only for an input that needs YAML: keeps the common start-up light
+
+    if "\x00" in text:
+        raise InputError(f"{name}: {where} holds binary data — give YAML or JSON text")
+    loader = None
+    try:
+        # Inside the try: the reader refuses a control character as soon as it is made.
+        loader = _bounded_loader()(text, name, where)
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid syntax"
+        raise InputError(
+            f"{name}: {where} is not valid YAML/JSON ({problem}{at}) — fix the syntax"
+        ) from exc
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def load_yaml_or_none(name: str, text: str) -> object | None:
+    """`load_yaml`, but None for text that is not YAML at all (the caller then takes it as
+    plain text); a document over the budgets is still an error."""
+    try:
+        return load_yaml(name, text)
+    except TooComplex:
+        raise
+    except InputError:
+        return None
+
+
+def read_text_file(name: str, path_text: str) -> str:
+    try:
+        # Read at most one byte past the limit: the size a device (/dev/urandom) or a pipe
+        # reports says nothing, and reading it whole would never end.
+        with open(path_text, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"{name}: {path_text} is larger than 1 MB — give a smaller file")
+        # As text mode would: universal newlines.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except OSError as exc:
+        raise InputError(
+            f"{name}: cannot read {path_text} ({exc.strerror or exc}) — check the path"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name}: {path_text} is not UTF-8 text — give a YAML or JSON file"
+        ) from exc
+
+
+def read_yaml_file(name: str, path_text: str) -> object:
+    """A YAML or JSON file (JSON is YAML)."""
+    return load_yaml(name, read_text_file(name, path_text), where=path_text)
+
+
+_LOADER: Any = None
+
+
+def _bounded_loader() -> Any:
+    """yaml.SafeLoader, counting while it composes: the nesting depth and the nodes each
+    alias stands for. The pure-Python composer is the one with a hook for this (libyaml's
+    composes in C); inputs are at most 1 MB, and most never reach YAML (`json_as_yaml`)."""
+    global _LOADER  # noqa: PLW0603 - the class is made once, on first use, as yaml loads
+    if _LOADER is None:
+        _LOADER = _make_loader()
+    return _LOADER
+
+
+def _make_loader() -> Any:
+    import yaml  # as in load_yaml: only an input that needs YAML loads it
+
+    class BoundedLoader(yaml.SafeLoader):
+        def __init__(self, text: str, name: str, where: str) -> None:
+            super().__init__(text)
+            self._name, self._where = name, where
+            self._depth = 0
+            self._alias_nodes = 0
+            self._sizes: dict[int, tuple[int, int]] = {}  # id(node) → (nodes, depth)
+
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+            if self.check_event(yaml.AliasEvent):
+                node = super().compose_node(parent, index)
+                nodes, _ = self._sizes.get(id(node), (1, 1))
+                self._alias_nodes += nodes
+                if self._alias_nodes > MAX_ALIAS_NODES:
+                    self._refuse(
+                        f"uses YAML aliases that expand to more than {MAX_ALIAS_NODES} "
+                        "nodes — write the values out instead of repeating anchors"
+                    )
+                return node
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                self._refuse(f"is nested more than {MAX_DEPTH} levels deep — flatten it")
+            node = super().compose_node(parent, index)
+            self._depth -= 1
+            if node is not None:
+                self._measure(node)
+            return node
+
+        def _measure(self, node: yaml.Node) -> None:
+            """Nodes and depth of `node` with every alias in it expanded."""
+            children: list[Any] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = node.value
+            elif isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            sizes = [self._sizes.get(id(child), (1, 1)) for child in children]
+            depth = 1 + max((d for _, d in sizes), default=0)
+            if depth > MAX_DEPTH:
+                self._refuse(f"is nested more than {MAX_DEPTH} levels deep — flatten it")
+            self._sizes[id(node)] = (1 + sum(n for n, _ in sizes), depth)
+
+        def _refuse(self, problem: str) -> None:
+            raise TooComplex(f"{self._name}: {self._where} {problem}")
+
+    return BoundedLoader

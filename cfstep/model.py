@@ -1,0 +1,136 @@
+"""The data every other module speaks: what to start (`ChildSpec`), the parsed inputs
+(`Config`, `Platform`), what became of a child (`Outcome`) and what the step exits with
+(`ExitCode`). Imports nothing of cfstep's, so anything may import it.
+
+The meaning of each input, output and exit code is in the README ("Inputs", "Outputs",
+"Exit codes").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+DEFAULT_URL = "https://g.codefresh.io"
+PACK_NAMES = ("small", "medium", "large", "xlarge")
+
+
+class Outcome(StrEnum):
+    """What became of a child, as BUILD_STATUS exports it. A final status Codefresh reports
+    that cfstep does not know is exported as it is, a plain `str`."""
+
+    SUCCESS = "success"
+    ERROR = "error"
+    TERMINATED = "terminated"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+    DETACHED = "detached"
+    PENDING_APPROVAL = "pending-approval"
+
+
+class ExitCode(IntEnum):
+    """The step's exit codes (README, "Exit codes")."""
+
+    OK = 0
+    CHILD_FAILED = 1
+    CHILD_TERMINATED = 2
+    TIMED_OUT = 3
+    API_ERROR = 4
+    BAD_INPUT = 5
+    INTERNAL_ERROR = 70  # EX_SOFTWARE: a cfstep bug is never mistaken for a failed child
+    SIGINT = 130
+    SIGTERM = 143
+
+
+EXIT_CODES: Mapping[str, ExitCode] = {
+    Outcome.SUCCESS: ExitCode.OK,
+    Outcome.SKIPPED: ExitCode.OK,
+    Outcome.DETACHED: ExitCode.OK,
+    Outcome.PENDING_APPROVAL: ExitCode.OK,  # ON_APPROVAL=fail makes it CHILD_TERMINATED
+    Outcome.ERROR: ExitCode.CHILD_FAILED,
+    Outcome.TERMINATED: ExitCode.CHILD_TERMINATED,
+    Outcome.TIMEOUT: ExitCode.TIMED_OUT,
+}
+"""Each outcome's exit code; a status cfstep does not know is CHILD_FAILED."""
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """What to start for one child build: the run request's inputs."""
+
+    pipeline: str
+    trigger: str | None = None
+    branch: str | None = None
+    sha: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+    secrets: tuple[tuple[str, str], ...] = ()
+    contexts: tuple[str, ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    no_cache: bool = False
+    no_cf_cache: bool = False
+    reset_volume: bool = False
+    enable_notifications: bool = False
+    runtime_name: str | None = None
+    pack_name: str | None = None
+    yaml: str | None = None
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What the Codefresh build running this step tells it through its environment."""
+
+    parent_build_id: str | None = None  # CF_BUILD_ID: the child is linked to it
+    step_name: str | None = None  # CF_STEP_NAME: names the <step>_CF_OUTPUT_URL output
+    # CFSTEP_TYPED_STEP: set by step.yaml's stepsTemplate to the key of cfstep's step in it
+    # (`main`), which then also gets the link, as codefresh-run's `first` does (README, Outputs).
+    typed_step: str | None = None
+    branch: str = ""  # CF_BRANCH: what BRANCH_ONLY / BRANCH_IGNORE test
+    volume_path: str | None = None  # CF_VOLUME_PATH: where the export file goes
+    proxies: Mapping[str, str] = field(default_factory=dict)  # HTTPS_PROXY, NO_PROXY, …
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every input, parsed and validated."""
+
+    children: tuple[ChildSpec, ...]
+    build_id: str | None
+    conditions_all: tuple[tuple[str, str], ...]
+    conditions_any: tuple[tuple[str, str], ...]
+    condition_error: str
+    branch_only: tuple[str, ...]
+    branch_ignore: tuple[str, ...]
+    detach: bool
+    timeout_seconds: float
+    on_timeout: str
+    terminate_on_cancel: bool
+    on_approval: str
+    propagate_failure: bool
+    poll_max_seconds: float
+    log_tail: int
+    fail_fast: bool
+    max_parallel: int
+    return_prefix: str
+    dry_run: bool
+    api_key: str | None
+    url: str
+    insecure: bool
+    export_file: str | None
+    output_json: str | None
+    debug: bool
+    platform: Platform = field(default_factory=Platform)
+    # A condition may name any variable of the build (`${{X}}`, `Variable("X")`): the
+    # condition evaluator alone is given the whole environment.
+    condition_variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    notices: tuple[str, ...] = ()  # one line each, printed before anything starts
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every value that must never be printed."""
+        found = [value for child in self.children for _, value in child.secrets]
+        if self.api_key:
+            found.append(self.api_key)
+        return tuple(v for v in found if v)

@@ -86,12 +86,23 @@ def _run(
             if config.output_json is not None:
                 outputs.write_json(config.output_json, {"outputs": exporter.values, "children": []})
             return 0
+    if config.pipeline_specs:
+        from cfstep import apply  # only a step with PIPELINE_SPEC pays for it
+
+        apply.apply_specs(config, console, exporter, clock=clock, sleep=sleep, jitter=jitter_factor)
+        if config.spec_only:
+            if config.output_json is not None and not config.dry_run:
+                outputs.write_json(config.output_json, {"outputs": exporter.values, "children": []})
+            return 0
     if config.dry_run:
         from cfstep import request
 
         for document in request.dry_run(config):
             console.data(json.dumps(document, indent=2))
-        console.say("dry run: nothing was sent")
+        written = " or written" if config.pipeline_specs else ""
+        console.say(
+            f"dry run: nothing was started{written}" if written else "dry run: nothing was sent"
+        )
         return 0
     from cfstep import step  # the trigger path only: the skip path stays this light
 

@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
 if TYPE_CHECKING:
     from typing import Any
 
+    from cfstep.specs import PipelineSpec
+
 DEFAULT_URL = "https://g.codefresh.io"
 PACK_NAMES = ("small", "medium", "large", "xlarge")
 
@@ -144,6 +146,13 @@ OPTIONS: tuple[Option, ...] = (
         "cfstep_out_",
     ),
     _o("DRY_RUN", "--dry-run", "bool", "decide and print the request; start nothing", "false"),
+    _o(
+        "PIPELINE_SPEC",
+        "--pipeline-spec",
+        "list",
+        "pipeline spec file or glob to create or update the child from first (repeat)",
+    ),
+    _o("SPEC_ONLY", "--spec-only", "bool", "apply PIPELINE_SPEC and trigger nothing", "false"),
     _o("CF_API_KEY", "--api-key", "text", "Codefresh API key (injected in a pipeline)"),
     _o("CF_URL", "--url", "text", "Codefresh URL", DEFAULT_URL),
     _o("INSECURE", "--insecure", "bool", "skip TLS verification", "false"),
@@ -214,11 +223,14 @@ class Config:
     output_json: str | None
     debug: bool
     environ: Mapping[str, str] = field(repr=False)
+    pipeline_specs: tuple[PipelineSpec, ...] = ()
+    spec_only: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every value that must never be printed."""
         found = [value for child in self.children for _, value in child.secrets]
+        found += [value for spec in self.pipeline_specs for value in spec.encrypted_values]
         if self.api_key:
             found.append(self.api_key)
         return tuple(v for v in found if v)
@@ -298,7 +310,13 @@ class _Raw:
 def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
     url = _url(raw.text("CF_URL") or DEFAULT_URL)
     build_id = raw.text("BUILD_ID")
-    children = _children(raw, environ, following_existing=build_id is not None)
+    pipeline_specs, spec_only = _pipeline_specs(raw, build_id)
+    children = _children(
+        raw,
+        environ,
+        following_existing=build_id is not None,
+        default_pipeline=_spec_pipeline(pipeline_specs, spec_only),
+    )
     conditions_all, conditions_any = _conditions(raw)
     detach = raw.boolean("DETACH")
     timeout_minutes = raw.number("TIMEOUT_MINS", minimum=0)
@@ -347,6 +365,8 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         output_json=_path(raw.text("OUTPUT_JSON")),
         debug=raw.boolean("DEBUG"),
         environ=environ,
+        pipeline_specs=pipeline_specs,
+        spec_only=spec_only,
     )
 
 
@@ -403,11 +423,51 @@ def _conditions(raw: _Raw) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str
     return groups[0], groups[1]
 
 
+def _pipeline_specs(raw: _Raw, build_id: str | None) -> tuple[tuple[PipelineSpec, ...], bool]:
+    """Every spec read and checked now, before the first request; and SPEC_ONLY."""
+    spec_only = raw.boolean("SPEC_ONLY")
+    flag = raw.flags.get("PIPELINE_SPEC")
+    text = raw.environ.get("PIPELINE_SPEC", "")
+    if flag is None and not text.strip():
+        if spec_only:
+            raise InputError(
+                "SPEC_ONLY: true without PIPELINE_SPEC — give the spec files to apply "
+                "(--pipeline-spec PATH), or drop SPEC_ONLY to trigger a pipeline"
+            )
+        return (), False
+    from cfstep import specs  # only a step with specs pays for yaml and glob
+
+    found = specs.read_specs(flag, text)
+    if not found:
+        raise InputError("PIPELINE_SPEC: names no file — give spec paths or globs")
+    if spec_only and (build_id or raw.text("PIPELINE_ID") or raw.text("PIPELINES")):
+        raise InputError(
+            "SPEC_ONLY: true together with a pipeline or build to trigger or follow — "
+            "drop SPEC_ONLY to trigger after applying, or drop PIPELINE_ID/PIPELINES/BUILD_ID"
+        )
+    return found, spec_only
+
+
+def _spec_pipeline(pipeline_specs: tuple[PipelineSpec, ...], spec_only: bool) -> str | None:
+    """What PIPELINE_ID defaults to: the one spec's pipeline; "" for nothing to trigger."""
+    if spec_only:
+        return ""
+    return pipeline_specs[0].name if len(pipeline_specs) == 1 else None
+
+
 def _children(
-    raw: _Raw, environ: Mapping[str, str], *, following_existing: bool
+    raw: _Raw,
+    environ: Mapping[str, str],
+    *,
+    following_existing: bool,
+    default_pipeline: str | None = None,
 ) -> tuple[ChildSpec, ...]:
+    if default_pipeline == "":  # SPEC_ONLY: nothing to trigger
+        return ()
     pipeline = raw.text("PIPELINE_ID")
     pipelines_text = raw.text("PIPELINES")
+    if not pipelines_text:
+        pipeline = pipeline or default_pipeline
     if following_existing:
         if pipeline or pipelines_text:
             raise InputError(
@@ -438,6 +498,11 @@ def _children(
         raise InputError(
             "PIPELINE_ID: not set — give the pipeline to run (project/pipeline or id) as "
             "PIPELINE_ID or `cfstep --pipeline NAME`, or BUILD_ID to follow an existing build"
+            + (
+                "; with several PIPELINE_SPEC files, or SPEC_ONLY=true"
+                if raw.flag_or_env_given("PIPELINE_SPEC")
+                else ""
+            )
         )
     file_items = _variable_file(raw.text("VARIABLE_FILE"))
     if file_items is None:

@@ -85,7 +85,7 @@ def _walk(old: object, new: object, path: str, lines: list[str]) -> None:
         for key in list(old) + [k for k in new if k not in old]:
             sub = f"{path}.{key}" if path else str(key)
             if key not in new:
-                if old[key] in (None, "", [], {}):
+                if _blank(old[key]):
                     continue  # a default the server filled in, not a difference
                 lines.append(f"- {sub}: {_short(old[key])}")
             elif key not in old:
@@ -100,6 +100,13 @@ def _walk(old: object, new: object, path: str, lines: list[str]) -> None:
             return
     if old != new:
         lines.append(f"~ {path}: {_short(old)} → {_short(new)}")
+
+
+def _blank(value: object) -> bool:
+    """None, "", [], {} or a map of such: how the server fills in what a spec left out."""
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    return value is None or value == "" or value == []
 
 
 def _keyed(items: list[Any]) -> dict[str, Any] | None:

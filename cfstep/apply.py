@@ -234,7 +234,7 @@ class Applier:
         spec = plan.spec
         line = f"Pipeline {spec.name} {applied.result} from {spec.source}"
         if applied.result == "updated":
-            fields = sorted({c.split(":", 1)[0][2:].split(".[")[0] for c in plan.changes})
+            fields = sorted({c[2:].split(":", 1)[0].split("[")[0] for c in plan.changes})
             line += f" ({', '.join(fields)} changed)" if fields else ""
             if plan.encrypted:
                 line += f"; always updated: {ENCRYPTED_REASON}"

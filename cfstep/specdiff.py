@@ -67,7 +67,7 @@ def with_trigger_ids(spec: dict[str, Any], current: dict[str, Any]) -> dict[str,
         if isinstance(trigger, dict) and "id" not in trigger and trigger.get("name") in ids:
             trigger["id"] = ids[trigger["name"]]
     revision = (current.get("metadata") or {}).get("revision")
-    if revision is not None:
+    if revision is not None:  # also over a revision in the spec, exported long ago
         result.setdefault("metadata", {})["revision"] = revision
     return result
 
@@ -83,7 +83,7 @@ def changes(spec: dict[str, Any], current: dict[str, Any]) -> list[str]:
 def _walk(old: object, new: object, path: str, lines: list[str]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(old) + [k for k in new if k not in old]:
-            sub = f"{path}.{key}" if path else str(key)
+            sub = f"{path}.{key}" if path and not str(key).startswith("[") else f"{path}{key}"
             if key not in new:
                 if _blank(old[key]):
                     continue  # a default the server filled in, not a difference
@@ -106,7 +106,7 @@ def _blank(value: object) -> bool:
     """None, "", [], {} or a map of such: how the server fills in what a spec left out."""
     if isinstance(value, dict):
         return all(_blank(v) for v in value.values())
-    return value is None or value == "" or value == []
+    return value is None or value in ("", [])
 
 
 def _keyed(items: list[Any]) -> dict[str, Any] | None:

@@ -370,3 +370,50 @@ def test_several_specs_need_a_pipeline_id(emu: Emulator, clock: FakeClock, tmp_p
     assert res.code == 5
     assert "PIPELINE_ID" in res.stderr
     assert res.requests == []
+
+
+def test_exported_spec_with_an_old_revision_still_updates(
+    emu: Emulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A spec exported with `get -o yaml` long ago carries an old revision: the replace
+    carries the current one, read just before."""
+    _apply(emu, clock, _write(tmp_path, SPEC_TEXT))
+    exported = emu.pipelines.document(NAME)
+    assert exported is not None
+    _apply(emu, clock, _write(tmp_path, _spec(metadata__description="second")))
+    exported["metadata"]["description"] = "third"
+    res = _apply(emu, clock, _write(tmp_path, exported))
+    assert res.code == 0, res.stderr
+    assert [r.status for r in res.sent("PUT")] == [200]
+    assert res.exports["PIPELINE_SPEC_RESULT"] == "updated"
+
+
+def test_a_trigger_change_is_shown_by_name(emu: Emulator, clock: FakeClock, tmp_path: Path) -> None:
+    _apply(emu, clock, _write(tmp_path, SPEC_TEXT))
+    changed = _spec()
+    changed["spec"]["triggers"][0]["branchRegex"] = "/^release/"
+    res = _apply(emu, clock, _write(tmp_path, changed), extra={"DRY_RUN": "true"})
+    assert '~ spec.triggers[name=push-main].branchRegex: "/^main$/" → "/^release/"' in res.stdout
+
+
+def test_spec_for_an_existing_pipeline_of_the_scenario(
+    emu: Emulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    res = _apply(emu, clock, _write(tmp_path, _spec(metadata__name="proj/ok")))
+    assert res.code == 0, res.stderr
+    assert res.exports["PIPELINE_SPEC_RESULT"] == "updated"
+    again = _apply(emu, clock, _write(tmp_path, _spec(metadata__name="proj/ok")))
+    assert again.exports["PIPELINE_SPEC_RESULT"] == "unchanged"
+    assert again.exports["PIPELINE_SPEC_ID"] == res.exports["PIPELINE_SPEC_ID"]
+
+
+def test_glob_from_the_environment(emu: Emulator, clock: FakeClock, tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    for name in ("x", "y"):
+        _write(folder, _spec(metadata__name=f"team-c/{name}"), f"{name}.yaml")
+    env = base_env(emu, PIPELINE_SPEC=f"{folder}/*.yaml", SPEC_ONLY="yes")
+    res = run_step(emu, env, (), clock)
+    assert res.code == 0, res.stderr
+    assert res.exports["PIPELINE_SPEC_RESULT"] == "created created"
+    assert len([line for line in res.stderr_lines if line.startswith("Pipeline ")]) == 2

@@ -99,10 +99,8 @@ def _run(
 
         for document in request.dry_run(config):
             console.data(json.dumps(document, indent=2))
-        written = " or written" if config.pipeline_specs else ""
-        console.say(
-            f"dry run: nothing was started{written}" if written else "dry run: nothing was sent"
-        )
+        sent = "started or written" if config.pipeline_specs else "sent"
+        console.say(f"dry run: nothing was {sent}")
         return 0
     from cfstep import step  # the trigger path only: the skip path stays this light
 

@@ -311,11 +311,15 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
     url = _url(raw.text("CF_URL") or DEFAULT_URL)
     build_id = raw.text("BUILD_ID")
     pipeline_specs, spec_only = _pipeline_specs(raw, build_id)
-    children = _children(
-        raw,
-        environ,
-        following_existing=build_id is not None,
-        default_pipeline=_spec_pipeline(pipeline_specs, spec_only),
+    children = (
+        ()
+        if spec_only
+        else _children(
+            raw,
+            environ,
+            following_existing=build_id is not None,
+            default_pipeline=_spec_pipeline(pipeline_specs),
+        )
     )
     conditions_all, conditions_any = _conditions(raw)
     detach = raw.boolean("DETACH")
@@ -448,10 +452,8 @@ def _pipeline_specs(raw: _Raw, build_id: str | None) -> tuple[tuple[PipelineSpec
     return found, spec_only
 
 
-def _spec_pipeline(pipeline_specs: tuple[PipelineSpec, ...], spec_only: bool) -> str | None:
-    """What PIPELINE_ID defaults to: the one spec's pipeline; "" for nothing to trigger."""
-    if spec_only:
-        return ""
+def _spec_pipeline(pipeline_specs: tuple[PipelineSpec, ...]) -> str | None:
+    """What PIPELINE_ID defaults to: the pipeline of the one spec, if there is one."""
     return pipeline_specs[0].name if len(pipeline_specs) == 1 else None
 
 
@@ -462,11 +464,9 @@ def _children(
     following_existing: bool,
     default_pipeline: str | None = None,
 ) -> tuple[ChildSpec, ...]:
-    if default_pipeline == "":  # SPEC_ONLY: nothing to trigger
-        return ()
     pipeline = raw.text("PIPELINE_ID")
     pipelines_text = raw.text("PIPELINES")
-    if not pipelines_text:
+    if not pipelines_text and not following_existing:
         pipeline = pipeline or default_pipeline
     if following_existing:
         if pipeline or pipelines_text:

@@ -417,3 +417,27 @@ def test_glob_from_the_environment(emu: Emulator, clock: FakeClock, tmp_path: Pa
     assert res.code == 0, res.stderr
     assert res.exports["PIPELINE_SPEC_RESULT"] == "created created"
     assert len([line for line in res.stderr_lines if line.startswith("Pipeline ")]) == 2
+
+
+def test_unavailable_answers_are_waited_out_and_the_write_decided_again(
+    emu: Emulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    _apply(emu, clock, _write(tmp_path, SPEC_TEXT))
+    emu.add_fault(Fault("GET", "/api/pipelines/team-a", "status", times=2))
+    emu.add_fault(Fault("PUT", "/api/pipelines/team-a", "status", status=503, times=1))
+    res = _apply(emu, clock, _write(tmp_path, _spec(metadata__description="after 503")))
+    assert res.code == 0, res.stderr
+    assert [r.status for r in res.sent("PUT")] == [503, 200]
+    # read before the first write, and again before the second
+    assert [r.status for r in res.sent("GET")] == [503, 503, 200, 200]
+    assert res.exports["PIPELINE_SPEC_RESULT"] == "updated"
+
+
+def test_a_key_without_read_access_exits_4(emu: Emulator, clock: FakeClock, tmp_path: Path) -> None:
+    _apply(emu, clock, _write(tmp_path, SPEC_TEXT))
+    emu.pipelines.forbid.add("read")
+    res = _apply(emu, clock, _write(tmp_path, SPEC_TEXT))
+    assert res.code == 4
+    assert "may not read pipelines" in res.stderr
+    assert len(res.stderr_lines) == 1
+    assert _writes(res) == []

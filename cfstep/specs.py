@@ -98,7 +98,7 @@ def _expand(source: str) -> list[str]:
     if not matches:
         raise InputError(
             f"{NAME}: {values.shown(source)} matches no file — check the pattern; it is "
-            "read relative to the working directory (the repository in a pipeline)"
+            "read relative to the working directory"
         )
     return matches
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import SECRET, Result, base_env, run_step
+from cli.helpers import SECRET, Result, base_env, run_step, start_cli
 from fakeclock import FakeClock
 
 NAME = "team-a/deploy"
@@ -441,3 +441,32 @@ def test_a_key_without_read_access_exits_4(emu: Emulator, clock: FakeClock, tmp_
     assert "may not read pipelines" in res.stderr
     assert len(res.stderr_lines) == 1
     assert _writes(res) == []
+
+
+def test_two_builds_applying_the_same_specs_at_once_both_end_well(
+    real_emu: Emulator, tmp_path: Path
+) -> None:
+    """Two real processes, started together, on three new pipelines of one new project."""
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        _write(folder, _spec(metadata__name=f"team-r/{name}"), f"{name}.yml")
+    argv = ["--pipeline-spec", str(folder / "*.yml"), "--spec-only"]
+    volumes = [tmp_path / "one", tmp_path / "two"]
+    running = []
+    for volume in volumes:
+        volume.mkdir()
+        running.append(start_cli(real_emu, base_env(real_emu), argv, volume=volume))
+    results = [r.finish(60) for r in running]
+    for res in results:
+        assert res.code == 0, res.stderr
+        assert len(res.exports["PIPELINE_SPEC_ID"].split()) == 3
+    assert results[0].exports["PIPELINE_SPEC_ID"] == results[1].exports["PIPELINE_SPEC_ID"]
+    created = [
+        r
+        for r in real_emu.writes()
+        if (r.method, r.path, r.status) == ("POST", "/api/pipelines", 200)
+    ]
+    assert len(created) == 3  # each pipeline created once
+    projects = [r for r in real_emu.writes() if r.path == "/api/projects" and r.status == 201]
+    assert len(projects) == 1

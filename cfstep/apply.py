@@ -232,7 +232,7 @@ class Applier:
 
     def _report(self, plan: Plan, applied: Applied) -> None:
         spec = plan.spec
-        line = f"Pipeline {spec.name} {applied.result} from {spec.source}"
+        line = f"Pipeline {spec.name} {applied.result} ({spec.source})"
         if applied.result == "updated":
             fields = sorted({c[2:].split(":", 1)[0].split("[")[0] for c in plan.changes})
             line += f" ({', '.join(fields)} changed)" if fields else ""

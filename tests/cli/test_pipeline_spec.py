@@ -341,7 +341,7 @@ def test_inline_spec_from_a_typed_step(emu: Emulator, clock: FakeClock) -> None:
     env = base_env(emu, PIPELINE_SPEC=json.dumps(yaml.safe_load(SPEC_TEXT)), SPEC_ONLY="true")
     res = run_step(emu, env, (), clock)
     assert res.code == 0, res.stderr
-    assert "from the inline spec" in res.stderr
+    assert f"Pipeline {NAME} created (the inline spec)" in res.stderr
     assert res.exports["PIPELINE_SPEC_RESULT"] == "created"
 
 

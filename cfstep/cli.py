@@ -90,12 +90,23 @@ def _run(
                     config.output_json, {"outputs": exporter.values, "children": []}, console
                 )
             return ExitCode.OK
+    if config.pipeline_specs:
+        from cfstep import apply  # only a step with PIPELINE_SPEC pays for it
+
+        apply.apply_specs(config, console, exporter, clock=clock, sleep=sleep, jitter=jitter_factor)
+        if config.spec_only:
+            if config.output_json is not None and not config.dry_run:
+                outputs.write_json(
+                    config.output_json, {"outputs": exporter.values, "children": []}, console
+                )
+            return ExitCode.OK
     if config.dry_run:
         from cfstep import request  # the dry run only: it loads the HTTP stack's quoting
 
         for document in request.dry_run(config):
             console.data(json.dumps(document, indent=2))
-        console.say("dry run: nothing was sent")
+        sent = "started or written" if config.pipeline_specs else "sent"
+        console.say(f"dry run: nothing was {sent}")
         return ExitCode.OK
     from cfstep import step  # the trigger path only: the skip path stays this light
 

@@ -48,7 +48,9 @@ def json_as_yaml(text: str) -> list[str] | dict[str, str] | None:
     return None
 
 
-def load_yaml(name: str, text: str, *, where: str = "the value") -> object:
+def load_yaml(
+    name: str, text: str, *, where: str = "the value", dates_as_text: bool = False
+) -> object:
     """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one."""
     import yaml  # only for an input that needs YAML: keeps the common start-up light
 
@@ -57,7 +59,7 @@ def load_yaml(name: str, text: str, *, where: str = "the value") -> object:
     loader = None
     try:
         # Inside the try: the reader refuses a control character as soon as it is made.
-        loader = _bounded_loader()(text, name, where)
+        loader = _bounded_loader(dates_as_text)(text, name, where)
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -102,28 +104,36 @@ def read_text_file(name: str, path_text: str) -> str:
         ) from exc
 
 
-def read_yaml_file(name: str, path_text: str) -> object:
-    """A YAML or JSON file (JSON is YAML)."""
-    return load_yaml(name, read_text_file(name, path_text), where=path_text)
+def read_yaml_file(name: str, path_text: str, *, dates_as_text: bool = False) -> object:
+    """A YAML or JSON file (JSON is YAML). `dates_as_text`: a date stays the text it was
+    written as (a pipeline spec is sent as written), not a datetime."""
+    text = read_text_file(name, path_text)
+    return load_yaml(name, text, where=path_text, dates_as_text=dates_as_text)
 
 
-_LOADER: Any = None
+_LOADERS: dict[bool, Any] = {}
 
 
-def _bounded_loader() -> Any:
+def _bounded_loader(dates_as_text: bool) -> Any:
     """yaml.SafeLoader, counting while it composes: the nesting depth and the nodes each
     alias stands for. The pure-Python composer is the one with a hook for this (libyaml's
-    composes in C); inputs are at most 1 MB, and most never reach YAML (`json_as_yaml`)."""
-    global _LOADER  # noqa: PLW0603 - the class is made once, on first use, as yaml loads
-    if _LOADER is None:
-        _LOADER = _make_loader()
-    return _LOADER
+    composes in C); inputs are at most 1 MB, and most never reach YAML (`json_as_yaml`).
+    Made once per kind, on first use, as yaml loads."""
+    if dates_as_text not in _LOADERS:
+        _LOADERS[dates_as_text] = _make_loader(dates_as_text)
+    return _LOADERS[dates_as_text]
 
 
-def _make_loader() -> Any:
+def _make_loader(dates_as_text: bool) -> Any:
     import yaml  # as in load_yaml: only an input that needs YAML loads it
 
     class BoundedLoader(yaml.SafeLoader):
+        if dates_as_text:
+            yaml_implicit_resolvers = {
+                first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
+                for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
+            }
+
         def __init__(self, text: str, name: str, where: str) -> None:
             super().__init__(text)
             self._name, self._where = name, where

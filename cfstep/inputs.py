@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from cfstep import documents, fanout, values
 from cfstep.errors import InputError
-from cfstep.model import DEFAULT_URL, ChildSpec, Config, Platform
+from cfstep.model import DEFAULT_URL, ChildSpec, Config, PipelineSpec, Platform
 from cfstep.options import BY_ENV, OPTIONS, Kind, Option
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -143,7 +143,17 @@ class _Raw:
 def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
     url = _url(raw.text("CF_URL") or DEFAULT_URL)
     build_id = raw.text("BUILD_ID")
-    children = _children(raw, environ, following_existing=build_id is not None)
+    pipeline_specs, spec_only = _pipeline_specs(raw, build_id)
+    children = (
+        ()
+        if spec_only
+        else _children(
+            raw,
+            environ,
+            following_existing=build_id is not None,
+            default_pipeline=_spec_pipeline(pipeline_specs),
+        )
+    )
     conditions_all = raw.conditions("CONDITION_ALL")
     conditions_any = raw.conditions("CONDITION_ANY")
     timeout_minutes = raw.value(BY_ENV["TIMEOUT_MINS"])
@@ -166,6 +176,8 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         platform=platform(environ),
         condition_variables=environ,
         notices=_drop_in_notices(raw),
+        pipeline_specs=pipeline_specs,
+        spec_only=spec_only,
     )
 
 
@@ -233,11 +245,47 @@ def _drop_in_notices(raw: _Raw) -> tuple[str, ...]:
     return tuple(notices)
 
 
+def _pipeline_specs(raw: _Raw, build_id: str | None) -> tuple[tuple[PipelineSpec, ...], bool]:
+    """Every spec read and checked now, before the first request; and SPEC_ONLY."""
+    spec_only = raw.boolean("SPEC_ONLY")
+    flag = raw.flags.get("PIPELINE_SPEC")
+    text = raw.environ.get("PIPELINE_SPEC", "")
+    if flag is None and not text.strip():
+        if spec_only:
+            raise InputError(
+                "SPEC_ONLY: true without PIPELINE_SPEC — give the spec files to apply "
+                "(--pipeline-spec PATH), or drop SPEC_ONLY to trigger a pipeline"
+            )
+        return (), False
+    from cfstep import specs  # only a step with specs pays for yaml and glob
+
+    found = specs.read_specs(flag, text)
+    if not found:
+        raise InputError("PIPELINE_SPEC: names no file — give spec paths or globs")
+    if spec_only and (build_id or raw.text("PIPELINE_ID") or raw.text("PIPELINES")):
+        raise InputError(
+            "SPEC_ONLY: true together with a pipeline or build to trigger or follow — "
+            "drop SPEC_ONLY to trigger after applying, or drop PIPELINE_ID/PIPELINES/BUILD_ID"
+        )
+    return found, spec_only
+
+
+def _spec_pipeline(pipeline_specs: tuple[PipelineSpec, ...]) -> str | None:
+    """What PIPELINE_ID defaults to: the pipeline of the one spec, if there is one."""
+    return pipeline_specs[0].name if len(pipeline_specs) == 1 else None
+
+
 def _children(
-    raw: _Raw, environ: Mapping[str, str], *, following_existing: bool
+    raw: _Raw,
+    environ: Mapping[str, str],
+    *,
+    following_existing: bool,
+    default_pipeline: str | None = None,
 ) -> tuple[ChildSpec, ...]:
     pipeline = raw.text("PIPELINE_ID")
     pipelines_text = raw.text("PIPELINES")
+    if not pipelines_text and not following_existing:
+        pipeline = pipeline or default_pipeline
     if following_existing:
         if pipeline or pipelines_text:
             raise InputError(
@@ -266,6 +314,11 @@ def _children(
         raise InputError(
             "PIPELINE_ID: not set — give the pipeline to run (project/pipeline or id) as "
             "PIPELINE_ID or `cfstep --pipeline NAME`, or BUILD_ID to follow an existing build"
+            + (
+                "; with several PIPELINE_SPEC files, or SPEC_ONLY=true"
+                if raw.flag_or_env_given("PIPELINE_SPEC")
+                else ""
+            )
         )
     file_items = _variable_file(raw.text("VARIABLE_FILE"))
     if file_items is None:

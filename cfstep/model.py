@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import Any
+
 DEFAULT_URL = "https://g.codefresh.io"
 PACK_NAMES = ("small", "medium", "large", "xlarge")
 
@@ -93,6 +97,22 @@ class Platform:
 
 
 @dataclass(frozen=True)
+class PipelineSpec:
+    """One checked pipeline spec (README, "Pipelines from a spec"): where it came from, its
+    pipeline `project/pipeline`, the document to send as written, and the values of its
+    encrypted variables, masked in every output like SECRETS."""
+
+    source: str  # the file, or "the inline spec"
+    name: str  # metadata.name
+    document: dict[str, Any]
+    encrypted_values: tuple[str, ...] = ()
+
+    @property
+    def project(self) -> str:
+        return self.name.partition("/")[0]
+
+
+@dataclass(frozen=True)
 class Config:
     """Every input, parsed and validated."""
 
@@ -126,11 +146,14 @@ class Config:
     # condition evaluator alone is given the whole environment.
     condition_variables: Mapping[str, str] = field(default_factory=dict, repr=False)
     notices: tuple[str, ...] = ()  # one line each, printed before anything starts
+    pipeline_specs: tuple[PipelineSpec, ...] = ()  # PIPELINE_SPEC, read and checked
+    spec_only: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every value that must never be printed."""
         found = [value for child in self.children for _, value in child.secrets]
+        found += [value for spec in self.pipeline_specs for value in spec.encrypted_values]
         if self.api_key:
             found.append(self.api_key)
         return tuple(v for v in found if v)

@@ -284,6 +284,13 @@ OPTIONS: tuple[Option, ...] = (
         "false",
         config="dry_run",
     ),
+    _o(
+        "PIPELINE_SPEC",
+        "--pipeline-spec",
+        Kind.LIST,
+        "pipeline spec file or glob to create or update the child from first (repeat)",
+    ),
+    _o("SPEC_ONLY", "--spec-only", Kind.BOOL, "apply PIPELINE_SPEC and trigger nothing", "false"),
     _o("FOLLOW_LOGS", "--follow-logs", Kind.BOOL, "accepted as codefresh-run's; ignored for now"),
     _o(
         "IMAGE_TAG",

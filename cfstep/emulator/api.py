@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from cfstep.emulator.pipelines import PipelineBook
 from cfstep.emulator.state import Build, RunRejected, State
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -60,7 +61,9 @@ class Api:
         api_key: str,
         base_url: Callable[[], str],
         iso: Callable[[float], str],
+        book: PipelineBook | None = None,
     ) -> None:
+        self.book = book or PipelineBook(state, iso)
         self.state = state
         self.api_key = api_key
         self.base_url = base_url
@@ -76,6 +79,9 @@ class Api:
             return error(404, f"Cannot {request.method} {request.path}")
         if request.headers.get("authorization") != self.api_key:
             return error(401, "Unauthorized: missing or invalid API key")
+        answer = self.book.handle(request.method, path, request.query, request.body)
+        if answer is not None:  # projects and pipeline documents
+            return json_response(*answer)
         for method, pattern, handler in ROUTES:
             match = pattern.fullmatch(path)
             if match and method == request.method:

@@ -12,6 +12,7 @@ from typing import Any
 
 from cfstep.emulator.api import Api
 from cfstep.emulator.faults import Fault, FaultBook
+from cfstep.emulator.pipelines import PipelineBook, is_write
 from cfstep.emulator.recording import RecordedRequest, RequestLog
 from cfstep.emulator.scenario import load_scenario, parse_pipeline
 from cfstep.emulator.server import EmulatorServer
@@ -44,6 +45,7 @@ class Emulator:
         self._verbose = verbose
         self._state = State(clock=clock, pipelines=load_scenario(scenario))
         self._faults = FaultBook()
+        self.pipelines = PipelineBook(self._state, self._iso)
         self._log = RequestLog()
         self._wall_origin = (time.time(), clock())
         self._server: EmulatorServer | None = None
@@ -54,7 +56,7 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is not None:
             return self
-        api = Api(self._state, self.api_key, lambda: self.url, self._iso)
+        api = Api(self._state, self.api_key, lambda: self.url, self._iso, self.pipelines)
         server = EmulatorServer(
             self._address,
             api=api,
@@ -118,6 +120,10 @@ class Emulator:
         if pipeline is None:
             return builds
         return [b for b in builds if pipeline in (b.pipeline, b.pipeline_name, b.pipeline_id)]
+
+    def writes(self) -> list[RecordedRequest]:
+        """Requests that created or changed a project or pipeline (answered or not)."""
+        return [r for r in self._log.snapshot() if is_write(r.method, r.path)]
 
     def annotations(self, build_id: str) -> dict[str, Any]:
         """The build's annotations as a key -> value map."""

@@ -36,6 +36,10 @@ def _file(name: str, content: bytes | str, var: str = "VARIABLE_FILE") -> Files:
     return make
 
 
+def _spec(content: bytes | str) -> Files:
+    return _file("spec.yml", content, "PIPELINE_SPEC")
+
+
 def _folder(var: str) -> Files:
     return lambda tmp: {var: str(tmp)}
 
@@ -45,6 +49,10 @@ def _missing(var: str) -> Files:
 
 
 BINARY = bytes(range(256)) * 4
+# "Billion laughs": nine levels of nine aliases, a few hundred bytes that expand to 9**9.
+YAML_BOMB = "kind: pipeline\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9)
+)
 HUGE = "x" * 1_000_000
 
 CORPUS: dict[str, Bad] = {
@@ -111,6 +119,24 @@ CORPUS: dict[str, Bad] = {
     "variable file device": Bad("VARIABLE_FILE", {"VARIABLE_FILE": "/dev/urandom"}),
     "yaml missing": Bad("YAML", files=_missing("YAML")),
     "yaml binary": Bad("YAML", files=_file("c.yml", BINARY, "YAML")),
+    # pipeline specs (PIPELINE_SPEC): each names the file and the field
+    "spec not YAML": Bad("PIPELINE_SPEC", files=_spec("kind: pipeline\nmetadata: {name: [\n")),
+    "spec a list": Bad("PIPELINE_SPEC", files=_spec("- kind: pipeline\n")),
+    "spec no kind": Bad("PIPELINE_SPEC", files=_spec("metadata: {name: p/a}\nspec: {}\n")),
+    "spec wrong kind": Bad("PIPELINE_SPEC", files=_spec("kind: project\nmetadata: {name: p/a}\n")),
+    "spec no name": Bad("PIPELINE_SPEC", files=_spec("kind: pipeline\nmetadata: {}\n")),
+    "spec name without project": Bad(
+        "PIPELINE_SPEC", files=_spec("kind: pipeline\nmetadata: {name: deploy}\n")
+    ),
+    "spec binary": Bad("PIPELINE_SPEC", files=_spec(BINARY)),
+    "spec 10 MB": Bad("PIPELINE_SPEC", files=_spec("kind: pipeline\n#" + "x" * 10_000_000)),
+    "spec YAML bomb": Bad("PIPELINE_SPEC", files=_spec(YAML_BOMB)),
+    "spec self-referencing": Bad("PIPELINE_SPEC", files=_spec("kind: pipeline\nspec: &s [*s]\n")),
+    "spec glob matching nothing": Bad(
+        "PIPELINE_SPEC", files=lambda tmp: {"PIPELINE_SPEC": str(tmp / "none-*.yml")}
+    ),
+    "spec missing": Bad("PIPELINE_SPEC", files=_missing("PIPELINE_SPEC")),
+    "spec only without spec": Bad("SPEC_ONLY", {"SPEC_ONLY": "true"}),
     "pipelines not a list": Bad("PIPELINES", {"PIPELINES": "not: a list", "PIPELINE_ID": ""}),
     "pipelines bad YAML": Bad("PIPELINES", {"PIPELINES": "[a, b", "PIPELINE_ID": ""}),
     "pipelines unknown key": Bad(

@@ -1,0 +1,129 @@
+"""The projects and pipelines endpoints that applying a spec needs, on the one session.
+
+Reads and the validator may be retried freely; a write raises TransientApiError on an
+unclear failure and the caller reads the pipeline again before deciding anything (see
+`cfstep.apply`). A refusal names what the key may not do.
+"""
+
+from __future__ import annotations
+
+from cfstep.api import CodefreshClient, TransientApiError, refused
+from cfstep.errors import ApiError
+from cfstep.transport import Response, TransportError, quote_segment
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+if TYPE_CHECKING:
+    from typing import Any
+
+# What each call needs, in the words of Codefresh's permission settings.
+_PERMISSIONS = {
+    ("GET", "pipelines"): "read pipelines",
+    ("POST", "pipelines"): "create pipelines",
+    ("PUT", "pipelines"): "update pipelines",
+    ("GET", "projects"): "read projects",
+    ("POST", "projects"): "create projects",
+    ("POST", "validator"): "validate pipeline YAML",
+}
+_CONFLICT_WORDS = ("already exist", "revision", "conflict", "duplicate")
+
+
+class Conflict(Exception):
+    """The write was refused because the pipeline is not as it was read: it exists now
+    (create), or its revision moved on (replace)."""
+
+
+class PipelinesApi:
+    def __init__(self, client: CodefreshClient) -> None:
+        self.session = client.session
+
+    def get_pipeline(self, name: str, timeout: float) -> dict[str, Any] | None:
+        response = self._send("GET", f"/api/pipelines/{quote_segment(name)}", timeout)
+        if response.status == 404:
+            return None
+        return self._document(self._ok(response, "GET", "pipelines"))
+
+    def project_exists(self, project: str, timeout: float) -> bool:
+        response = self._send("GET", f"/api/projects/name/{quote_segment(project)}", timeout)
+        if response.status == 404:
+            return False
+        self._ok(response, "GET", "projects")
+        return True
+
+    def create_project(self, project: str, timeout: float) -> None:
+        response = self._send("POST", "/api/projects", timeout, body={"projectName": project})
+        if not _is_conflict(response):
+            self._ok(response, "POST", "projects")
+
+    def validate(self, steps_yaml: str, timeout: float) -> tuple[bool, str]:
+        body = {"yaml": steps_yaml, "outputFormat": "lint"}
+        response = self._send("POST", "/api/pipelines/yaml/validator", timeout, body=body)
+        data = self._document(self._ok(response, "POST", "validator"))
+        if data.get("valid") is True:
+            return True, ""
+        details = data.get("details")
+        found = (
+            [d.get("message") for d in details if isinstance(d, dict)]
+            if isinstance(details, list)
+            else []
+        )
+        message = "; ".join(str(m) for m in found if m) or str(data.get("message") or "invalid")
+        return False, " ".join(message.split())[:500]
+
+    def create_pipeline(self, document: dict[str, Any], timeout: float) -> dict[str, Any]:
+        response = self._send("POST", "/api/pipelines", timeout, body=document)
+        if _is_conflict(response):
+            raise Conflict()
+        return self._document(self._ok(response, "POST", "pipelines"))
+
+    def replace_pipeline(
+        self, name: str, document: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        path = f"/api/pipelines/{quote_segment(name)}"
+        response = self._send("PUT", path, timeout, body=document)
+        if _is_conflict(response):
+            raise Conflict()
+        return self._document(self._ok(response, "PUT", "pipelines"))
+
+    def _send(self, method: str, path: str, timeout: float, *, body: object = None) -> Response:
+        try:
+            return self.session.request(method, path, body=body, timeout=timeout)
+        except TransportError as exc:
+            raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
+
+    def _ok(self, response: Response, method: str, what: str) -> Response:
+        if 200 <= response.status < 300:
+            return response
+        if response.status == 429 or response.status >= 500:
+            raise TransientApiError(
+                f"{response.status} {response.reason} from {method} {response.url}",
+                retry_after=response.retry_after(),
+            )
+        if response.status == 403:
+            raise _forbidden(response, method, _PERMISSIONS[(method, what)])
+        raise refused(response, method)
+
+    def _document(self, response: Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise TransientApiError(f"unreadable answer from {response.url}") from exc
+        return data if isinstance(data, dict) else {}
+
+
+def _is_conflict(response: Response) -> bool:
+    if response.status == 409:
+        return True
+    if response.status not in (400, 422):
+        return False
+    text = response.text(500).lower()
+    return any(word in text for word in _CONFLICT_WORDS)
+
+
+def _forbidden(response: Response, method: str, permission: str) -> ApiError:
+    base = refused(response, method).message.split(" — ")[0]
+    return ApiError(
+        f"{base} — the API key may not {permission}: give it that permission, or pass a "
+        "user API key that has it as CF_API_KEY (the build's own key usually cannot change "
+        "pipelines)",
+        status=403,
+    )

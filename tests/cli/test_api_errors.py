@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import RUN_PREFIX, Result, base_env, run_step
 from fakeclock import FakeClock
+from harness import RUN_PREFIX, Result, base_env, run_step
 
 WRONG_KEY = "wrong-SENSITIVE-789"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import Result, base_env, run_step
 from fakeclock import FakeClock
+from harness import Result, base_env, run_step
 
 BUILDS = "/api/builds/"
 

@@ -184,8 +184,8 @@ class Figures:
         cells = {(r.fault, r.request): r for r in self.matrix if r.fault != "persistent"}
         faults = list(dict.fromkeys(fault for fault, _ in cells))
         requests = list(dict.fromkeys(request for _, request in cells))
-        width = max(len(f) for f in faults)
-        lines = [f"{'fault':<{width}}  " + "  ".join(f"{r:<21}" for r in requests)]
+        width = max(len(f) for f in ["fault", *faults])
+        lines = [f"{'fault':<{width}}  " + "  ".join(f"{r:<21}" for r in requests).rstrip()]
         for fault in faults:
             row = [cells.get((fault, request)) for request in requests]
             lines.append(
@@ -193,7 +193,7 @@ class Figures:
                 + "  ".join(
                     f"{'' if c is None else ('' if c.passed else 'FAIL ') + c.expected:<21}"
                     for c in row
-                )
+                ).rstrip()
             )
         return lines
 

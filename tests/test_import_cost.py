@@ -1,4 +1,4 @@
-"""The start-up paths import only what they use (issue 5). Not timed: what is loaded is
+"""The start-up paths import only what they use (docs/performance.md). Not timed: what is loaded is
 asserted, in a fresh interpreter, since the test process has imported everything already."""
 
 from __future__ import annotations

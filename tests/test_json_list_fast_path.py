@@ -1,5 +1,6 @@
 """A list or map input given as JSON (how a typed step hands them over) is read with json
-instead of importing yaml (issue 5); wherever that shortcut answers, YAML must give the same."""
+instead of importing yaml (a start-up cost, docs/performance.md); wherever that shortcut
+answers, YAML must give the same."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading one input's text (SPEC §2): booleans, numbers, lists, KEY=VALUE, files."""
+"""Reading one input's text (README "Inputs"): booleans, numbers, lists, KEY=VALUE, files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The run request against a refusing or flaky API (SPEC §7 exit 4, §8 reqId retries)."""
+"""The run request against a refusing or flaky API: exit 4, and retries reuse the reqId."""
 
 from __future__ import annotations
 

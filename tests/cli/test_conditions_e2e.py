@@ -1,4 +1,4 @@
-"""Conditions through the real entrypoint and the emulator (issue 7, SPEC §4)."""
+"""Conditions through the real entrypoint and the emulator (README "Conditions")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Following the child (SPEC §5): timeouts, approvals, transient trouble, BUILD_ID."""
+"""Following the child: timeouts, approvals, transient trouble, BUILD_ID."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every bad input: exit 5, ONE line on stderr that names the input, nothing sent (SPEC §2, §7)."""
+"""Every bad input: exit 5, ONE line on stderr that names the input, nothing sent."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The suite-wide leak check (SPEC §8) is real: it fails on a leak, and debug output passes it.
+"""The suite-wide leak check is real: it fails on a leak, and debug output passes it.
 
 Every `run_step` / `run_cli` of this suite calls `assert_no_leak` on its stdout, stderr,
 export file and output JSON; these tests prove that check is not vacuous.

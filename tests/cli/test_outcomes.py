@@ -1,4 +1,4 @@
-"""How the child ends decides the exit code and BUILD_STATUS (SPEC §3, §5, §7)."""
+"""How the child ends decides the exit code and BUILD_STATUS (README "Outputs", "Exit codes")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outputs (SPEC §3): the export file, written as each value is known; --output-json."""
+"""Outputs (README "Outputs"): the export file, written as each value is known; --output-json."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SIGTERM / SIGINT (SPEC §7): terminate the child (TERMINATE_ON_CANCEL), export, exit 143/130."""
+"""SIGTERM / SIGINT: terminate the child (TERMINATE_ON_CANCEL), export, exit 143/130."""
 
 from __future__ import annotations
 

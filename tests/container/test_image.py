@@ -1,4 +1,4 @@
-"""The real image, built with podman and run against the emulator on 127.0.0.1 (SPEC §3, §7).
+"""The real image, built with podman and run against the emulator on 127.0.0.1.
 
 Each run is `podman run --rm --network host` with the inputs as environment variables and a
 host directory mounted as Codefresh's shared volume (or as a typed step's /meta), owned by

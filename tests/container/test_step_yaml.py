@@ -107,7 +107,7 @@ def test_examples_use_known_arguments_and_include_pr_to_production() -> None:
         for s in steps
         if "validateTargetBranch" in s["arguments"].get("CONDITION_ALL", {})
     ]
-    assert pr, "the PR-to-production example of SPEC §1 is missing"
+    assert pr, "step.yaml has no PR-to-production example"
     assert pr[0]["CONDITION_ALL"] == {
         "validateTargetBranch": '"${{CF_PULL_REQUEST_TARGET}}" == "production"',
         "validatePRAction": "'${{CF_PULL_REQUEST_ACTION}}' == 'opened'",
@@ -261,7 +261,7 @@ def test_null_argument_is_left_out(tmp_path: Path) -> None:
 
 
 def test_pr_to_production_example_reaches_the_program(tmp_path: Path) -> None:
-    """SPEC §1's example, rendered, then parsed by cfstep's own input reader."""
+    """step.yaml's PR-to-production example, rendered, then parsed by cfstep's input reader."""
     example = next(
         step["arguments"]
         for ex in STEP["metadata"]["examples"]

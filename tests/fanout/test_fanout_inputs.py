@@ -1,4 +1,4 @@
-"""Bad fan-out inputs (SPEC §2, §6): exit 5 with a message naming the input, and not one
+"""Bad fan-out inputs (docs/fanout.md): exit 5 with a message naming the input, and not one
 request sent."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A fan-out of 100 children makes a bounded number of requests (issue 4). Not timed: the
+"""A fan-out of 100 children makes a bounded number of requests (docs/fanout.md). Not timed: the
 fake clock runs the children's 3 s in no time; the real-clock figures are bench/fanout.py's."""
 
 from __future__ import annotations

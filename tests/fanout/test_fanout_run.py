@@ -1,4 +1,4 @@
-"""Several children in one step (SPEC §6), end to end through `cfstep.cli.main` against the
+"""Several children in one step (docs/fanout.md), end to end through `cfstep.cli.main` against the
 emulator, with a fake clock shared by both so minutes of builds take milliseconds."""
 
 from __future__ import annotations

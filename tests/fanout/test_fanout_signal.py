@@ -1,4 +1,4 @@
-"""A fan-out stopped from outside (SPEC §6, §7): SIGTERM terminates every running child and
+"""A fan-out stopped from outside (docs/fanout.md): SIGTERM terminates every running child and
 exits 143; an API error that ends the step early does not leave children behind."""
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def test_without_fail_fast_a_refused_trigger_leaves_the_others_running_and_says_
 def test_a_refused_status_request_terminates_the_others_and_exits_4(
     emu: Emulator, run: Callable[..., Result]
 ) -> None:
-    """401 while following ends the wait (SPEC §5); the step still stops what it started."""
+    """401 while following ends the wait; the step still stops what it started."""
 
     def key_revoked(wait: int) -> None:
         if wait == 1:

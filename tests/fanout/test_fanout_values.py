@@ -1,4 +1,4 @@
-"""Values back from the child (SPEC §3): annotations `<RETURN_PREFIX><NAME>` on the child
+"""Values back from the child (docs/fanout.md): annotations `<RETURN_PREFIX><NAME>` on the child
 build become outputs `<NAME>` (`<NAME>_<n>` in a fan-out), and --output-json holds them all."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The bad input corpus: each malformed input exits 5 with one line on stderr that names
-the input, and the emulator hears nothing (SPEC §2: validated before the first request)."""
+the input, and the emulator hears nothing (every input is validated before the first request)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Each case runs the real entrypoint against the emulator, both on a fake clock (waits pass
 at once), with the fault armed for the first two requests of one kind, and checks the
-outcome SPEC §5, §7 and §8 require: retried or not, exit code, builds created (never more
-than one per child: the run request's reqId de-duplicates), the message shown.
+outcome docs/reliability.md promises: retried or not, exit code, builds created (never
+more than one per child: the run request's reqId de-duplicates), the message shown.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Expect:
 
 
 def expected(kind: str, fault: str) -> Expect:  # noqa: PLR0911, PLR0912 - one decision table
-    """The contract, per request: SPEC §8 for the run request, §5 for the others."""
+    """The contract, per request (docs/reliability.md, "The fault matrix")."""
     if fault == "redirect":
         if kind == "terminate":
             return Expect(3, False, "could not terminate")

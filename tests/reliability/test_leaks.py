@@ -1,4 +1,4 @@
-"""Leak scan (SPEC §8): the API key and every SECRETS value never appear in stdout, stderr,
+"""Leak scan: the API key and every SECRETS value never appear in stdout, stderr,
 the export file or the output JSON — in debug output, dry runs, tracebacks of unexpected
 errors, input errors, API errors, a child's log tail and its returned values.
 

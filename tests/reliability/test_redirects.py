@@ -1,4 +1,4 @@
-"""Redirects (SPEC §8): the API key is never sent to a host other than CF_URL's.
+"""Redirects (docs/reliability.md): the API key is never sent to a host other than CF_URL's.
 
 A second emulator on another port plays the foreign host; whatever the redirect (status,
 absolute or scheme-relative Location, on any request), it receives no request at all.

@@ -1,4 +1,4 @@
-"""SIGTERM and SIGINT at each phase, in a real subprocess (SPEC §3, §7): no orphan build the
+"""SIGTERM and SIGINT at each phase, in a real subprocess (README "Exit codes"): no orphan build the
 user cannot see — the id is exported the moment it is known, and the child is terminated
 when TERMINATE_ON_CANCEL (the default); the step exits 143 / 130 itself."""
 

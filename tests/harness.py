@@ -5,7 +5,7 @@ FakeClock with the emulator and waits take milliseconds); `start_cli` and `run_c
 `python -m cfstep` in a subprocess (real time, real signals). Every run gives a `Result`,
 and every run passes the one leak check: the API key and each secret value, as written,
 JSON-escaped or percent-encoded, appear in none of stdout, stderr, the export file and the
-output JSON (README "Inputs": secrets are masked in all output).
+output JSON (README, "Decisions where the contract is silent": masking).
 
 Import it by name, like `scenarios` and `fakeclock`: `from harness import run_step`.
 """
@@ -187,15 +187,15 @@ class Figures:
         width = max(len(f) for f in ["fault", *faults])
         lines = [f"{'fault':<{width}}  " + "  ".join(f"{r:<21}" for r in requests).rstrip()]
         for fault in faults:
-            row = [cells.get((fault, request)) for request in requests]
-            lines.append(
-                f"{fault:<{width}}  "
-                + "  ".join(
-                    f"{'' if c is None else ('' if c.passed else 'FAIL ') + c.expected:<21}"
-                    for c in row
-                ).rstrip()
-            )
+            row = [_cell(cells.get((fault, request))) for request in requests]
+            lines.append(f"{fault:<{width}}  " + "  ".join(f"{c:<21}" for c in row).rstrip())
         return lines
+
+
+def _cell(row: MatrixRow | None) -> str:
+    if row is None:
+        return ""
+    return row.expected if row.passed else f"FAIL {row.expected}"
 
 
 def assert_no_leak(

@@ -132,6 +132,19 @@ def find_leaks(texts: Mapping[str, str], secrets: Sequence[str] = ()) -> list[st
     return [f"{place}: {form!r}" for place, text in texts.items() for form in forms if form in text]
 
 
+def assert_no_leak(
+    result: Result, secrets: Sequence[str] = (), figures: Figures | None = None
+) -> None:
+    """Fails when the key or a secret shows in any output of `result`; counts the scan."""
+    hits = find_leaks(result.texts, secrets)
+    if figures is not None:
+        figures.scanned(result, hits)
+    assert not hits, f"a sensitive value leaked: {hits}\n--- stderr ---\n{result.stderr}"
+
+
+# -- the reliability figures ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class MatrixRow:
     """One case of the fault matrix, as reported at the end of the session."""
@@ -196,16 +209,6 @@ def _cell(row: MatrixRow | None) -> str:
     if row is None:
         return ""
     return row.expected if row.passed else f"FAIL {row.expected}"
-
-
-def assert_no_leak(
-    result: Result, secrets: Sequence[str] = (), figures: Figures | None = None
-) -> None:
-    """Fails when the key or a secret shows in any output of `result`; counts the scan."""
-    hits = find_leaks(result.texts, secrets)
-    if figures is not None:
-        figures.scanned(result, hits)
-    assert not hits, f"a sensitive value leaked: {hits}\n--- stderr ---\n{result.stderr}"
 
 
 # -- running cfstep --------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 # cfstep: trigger a Codefresh pipeline and follow the child build (docs/container.md).
 #
-#   docker build -t cfstep:1.0.0 .                       # pip reaches PyPI for the 2 deps
+#   docker build -t cfstep:1.0.0 .                       # pip reaches PyPI for the deps
 #   podman build --pull=never --network host \
 #       -v "$PWD/build/wheelhouse:/wheels:ro" -t cfstep:1.0.0 .   # offline: host wheelhouse
 #
 # Two stages: the first builds cfstep's wheel from this source and installs it with its
 # dependencies into a virtual environment; the second copies only that environment onto
-# a clean base, so no pip, build tools, caches or source reach the image.
+# a clean base, so no pip, build tools, caches or source reach the image. Every dependency
+# and the build backend come from requirements/*.txt, pinned with hashes
+# (scripts/update-requirements), so two builds of one commit install the same files.
 
 FROM python:3.12-slim AS build
 # Marks this stage's image, which podman keeps untagged, so scripts/build-image can prune it.
@@ -19,18 +21,26 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
 WORKDIR /src
+COPY requirements/ requirements/
 COPY pyproject.toml README.md ./
 COPY cfstep/ cfstep/
 
-# A wheelhouse mounted at /wheels (pyyaml, simpleeval and setuptools to build with) makes
-# the build offline; without one pip uses the package index.
+# A wheelhouse mounted at /wheels (the files requirements/*.txt pin) makes the build
+# offline; without one pip uses the package index. Either way pip checks every hash.
+# The wheel is built with the pinned setuptools (no isolated build environment, which would
+# fetch an unpinned one); the dependencies are installed from the pins, without resolving,
+# then cfstep without its dependencies, and `pip check` proves the pins satisfy cfstep's.
 RUN set -eu; \
     if [ -n "$(ls /wheels/*.whl 2>/dev/null)" ]; then \
         export PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels; \
     fi; \
-    python -m pip wheel --no-deps --wheel-dir /dist . \
+    python -m pip install --require-hashes --no-deps --requirement requirements/build.txt \
+    && python -m pip wheel --no-deps --wheel-dir /dist . --no-build-isolation \
     && python -m venv --without-pip /opt/cfstep \
-    && python -m pip --python /opt/cfstep/bin/python install /dist/cfstep-*.whl
+    && python -m pip --python /opt/cfstep/bin/python install \
+        --require-hashes --no-deps --requirement requirements/runtime.txt \
+    && python -m pip --python /opt/cfstep/bin/python install /dist/cfstep-*.whl --no-deps \
+    && python -m pip --python /opt/cfstep/bin/python check
 
 FROM python:3.12-slim
 

@@ -3,12 +3,14 @@
 #   make test   - venv + install + system tools, then ruff, mypy --strict and the whole test suite
 #                 with a branch-coverage floor (pyproject.toml)
 #   make bench  - the performance benchmark (bench/results.json, docs/performance.md figures)
+#   make requirements - pin the image's dependencies with hashes (requirements/*.txt,
+#                 docs/container.md) after a change to pyproject.toml
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test lint bench requirements system-deps clean
 
 $(STAMP): pyproject.toml
 	@scripts/bootstrap-venv $(VENV)
@@ -31,6 +33,9 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+requirements:
+	@scripts/update-requirements
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Fan-out benchmark (issue 4): N children at once, on the emulator, on the real clock.
+"""Fan-out benchmark (docs/performance.md): N children at once, on the emulator, on the real clock.
 
 The real `cfstep` runs in its own process (`python -m cfstep`, inputs as environment, as in
 a Codefresh step) against the emulator served from this process on 127.0.0.1. Every child
@@ -16,7 +16,7 @@ with one returned value (annotation `cfstep_out_DIGEST`). Measured, per run:
 Usage: python bench/fanout.py [--children 10,100] [--repeats 1] [--max-parallel N]
        [--min-seconds 3] [--max-seconds 10] [--json bench/fanout.json]
        (`--json -`: the JSON document on stdout and the table on stderr, for bench/run.py)
-Exit 1 when a run fails or peak RSS reaches the issue's 60 MB.
+Exit 1 when a run fails or peak RSS reaches the 60 MB target (docs/performance.md).
 """
 
 from __future__ import annotations

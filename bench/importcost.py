@@ -1,4 +1,4 @@
-"""Import cost (issue 5, part 2), from `python -X importtime`.
+"""Import cost (docs/performance.md), from `python -X importtime`.
 
 - `import cfstep.cli`: the entrypoint module's cumulative time and what dominates it.
 - The paths actually taken, as whole processes: the detached trigger (against the emulator)

@@ -1,4 +1,4 @@
-"""Polling economy (issue 5, part 3): status requests and detection delay per child length.
+"""Polling economy (docs/performance.md): status requests and detection delay per child length.
 
 The accelerated route: the real entrypoint `cfstep.cli.main` follows a real child on the
 emulator over real HTTP, with one FakeClock shared by both (tests/fakeclock.py), so a one-hour

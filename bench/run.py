@@ -1,7 +1,7 @@
 """`make bench`: cfstep's performance as measured here, with the floors and the official CLI.
 
 Prints markdown tables and writes bench/results.json. Every timing is a median of repeated
-runs, and every ratio compares tools measured side by side in the same run (issue 5):
+runs, and every ratio compares tools measured side by side in the same run (docs/performance.md):
 
 1. start-up to the run request, wall time and peak RSS of a detached trigger:
    cfstep, a bare curl POST (the floor), Codefresh's official CLI (installed when missing);
@@ -27,7 +27,7 @@ from typing import Any
 
 from common import BENCH, PYTHON, load_average, machine, ms, ratio, secs, table
 
-# The issue's targets; each is checked against the numbers of this run.
+# The targets of docs/performance.md; each is checked against the numbers of this run.
 TARGET_TRIGGER_WALL = 0.30
 TARGET_TRIGGER_RSS_MB = 40.0
 TARGET_SKIP_WALL = 0.15
@@ -91,9 +91,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="do not install the official CLI (it is still measured if already installed)",
     )
     parser.add_argument("--quick", action="store_true", help="few runs: a smoke test")
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when a target of the issue is not met"
-    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
     parser.add_argument("--json", default=str(BENCH / "results.json"))
     args = parser.parse_args(argv)
     if args.quick:
@@ -126,7 +124,7 @@ def _fanout(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, A
     return result
 
 
-# --- checking the issue's targets ---------------------------------------------------------
+# --- checking the targets ----------------------------------------------------------------
 
 
 def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -342,7 +340,7 @@ def _fanout_text(results: dict[str, Any]) -> str:
 def _targets_text(results: dict[str, Any]) -> str:
     marks = {True: "met", False: "NOT MET", None: "not measured"}
     rows = [[t["name"], t["target"], t["measured"], marks[t["met"]]] for t in results["targets"]]
-    return "## Targets (issue 5)\n\n" + table(["what", "target", "measured", ""], rows)
+    return "## Targets\n\n" + table(["what", "target", "measured", ""], rows)
 
 
 if __name__ == "__main__":

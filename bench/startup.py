@@ -1,4 +1,4 @@
-"""Start-up to first request, wall time and peak RSS of one detached trigger (issue 5, part 1).
+"""Start-up to first request, wall time and peak RSS of one detached trigger (docs/performance.md).
 
 Each tool is a real process started the way a pipeline starts it. The emulator runs in this
 process on `time.monotonic`, so the instant it records the run request and the instant the

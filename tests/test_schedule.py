@@ -1,4 +1,4 @@
-"""The waiting arithmetic (SPEC §5): the exact poll sequence and the retry backoff."""
+"""The waiting arithmetic (docs/performance.md): the exact poll sequence and the retry backoff."""
 
 from __future__ import annotations
 

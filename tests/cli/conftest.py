@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from cfstep.emulator import Emulator
-from cli.helpers import API_KEY, CLI_SCENARIO
 from fakeclock import FakeClock
+from harness import API_KEY
+from scenarios import CLI_SCENARIO
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The run request against a refusing or flaky API (SPEC §7 exit 4, §8 reqId retries)."""
+"""The run request against a refusing or flaky API: exit 4, and retries reuse the reqId."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import RUN_PREFIX, Result, base_env, run_step
 from fakeclock import FakeClock
+from harness import RUN_PREFIX, Result, base_env, run_step
 
 WRONG_KEY = "wrong-SENSITIVE-789"
 

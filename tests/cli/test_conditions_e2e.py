@@ -1,12 +1,12 @@
-"""Conditions through the real entrypoint and the emulator (issue 7, SPEC §4)."""
+"""Conditions through the real entrypoint and the emulator (README "Conditions")."""
 
 from __future__ import annotations
 
 import pytest
 
 from cfstep.emulator import Emulator
-from cli.helpers import RUN_PREFIX, base_env, run_step
 from fakeclock import FakeClock
+from harness import RUN_PREFIX, base_env, run_step
 
 SEED_ALL = (
     'validateTargetBranch: \'"${{CF_PULL_REQUEST_TARGET}}" == "production"\'\n'

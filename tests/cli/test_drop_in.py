@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import Result, base_env, run_step
 from fakeclock import FakeClock
+from harness import Result, base_env, run_step
 
 NOTICE_UNKNOWN = "is not one cfstep knows"
 
@@ -221,16 +221,15 @@ def test_an_unwritable_output_json_after_a_successful_child_warns_and_exits_0(
     folder.mkdir()
     path = folder / "out.json"
 
-    def sleep_and_lose_the_folder(seconds: float) -> None:
+    def lose_the_folder(_wait: int) -> None:
         if folder.exists():
             folder.rmdir()
-        clock.sleep(seconds)
 
     result = run_step(
         emu,
         base_env(emu, PIPELINE_ID="proj/ok", OUTPUT_JSON=str(path)),
         clock=clock,
-        sleep=sleep_and_lose_the_folder,
+        on_sleep=lose_the_folder,
     )
     assert result.code == 0
     assert result.exports["BUILD_STATUS"] == "success"
@@ -246,14 +245,13 @@ def test_a_failed_replace_leaves_no_temporary_file_and_the_child_decides(
     file cannot replace it. The warning says so; the failed child's exit 1 stands."""
     path = tmp_path / "out.json"
 
-    def sleep_and_block_the_path(seconds: float) -> None:
+    def block_the_path(_wait: int) -> None:
         if not path.exists():
             path.mkdir()
             (path / "keep").write_text("x", encoding="utf-8")
-        clock.sleep(seconds)
 
     env = base_env(emu, PIPELINE_ID="proj/fail", OUTPUT_JSON=str(path), LOG_TAIL="0")
-    result = run_step(emu, env, clock=clock, sleep=sleep_and_block_the_path)
+    result = run_step(emu, env, clock=clock, on_sleep=block_the_path)
 
     assert result.code == 1
     assert result.exports["BUILD_STATUS"] == "error"

@@ -9,17 +9,16 @@ import pytest
 
 from cfstep import options
 from cfstep.emulator import Emulator
-from cli.helpers import (
+from fakeclock import FakeClock
+from harness import (
     API_KEY,
-    ODD_PIPELINE,
-    ODD_PIPELINE_SEGMENT,
     RUN_PREFIX,
     SECRET,
     base_env,
     run_cli,
     run_step,
 )
-from fakeclock import FakeClock
+from scenarios import ODD_PIPELINE, ODD_PIPELINE_SEGMENT
 
 
 def test_python_m_cfstep_triggers_follows_and_exports(real_emu: Emulator, tmp_path: Path) -> None:

@@ -1,12 +1,12 @@
-"""Following the child (SPEC §5): timeouts, approvals, transient trouble, BUILD_ID."""
+"""Following the child: timeouts, approvals, transient trouble, BUILD_ID."""
 
 from __future__ import annotations
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import Result, base_env, run_step
 from fakeclock import FakeClock
+from harness import Result, base_env, run_step
 
 BUILDS = "/api/builds/"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from cfstep.emulator import Emulator
-from cli.helpers import base_env, run_step
 from fakeclock import FakeClock
+from harness import base_env, run_step
 
 LEVELS = "abcdefghi"
 

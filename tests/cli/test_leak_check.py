@@ -1,4 +1,4 @@
-"""The suite-wide leak check (SPEC §8) is real: it fails on a leak, and debug output passes it.
+"""The suite-wide leak check is real: it fails on a leak, and debug output passes it.
 
 Every `run_step` / `run_cli` of this suite calls `assert_no_leak` on its stdout, stderr,
 export file and output JSON; these tests prove that check is not vacuous.
@@ -6,26 +6,27 @@ export file and output JSON; these tests prove that check is not vacuous.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import API_KEY, SECRET, Result, assert_no_leak, base_env, run_step
 from fakeclock import FakeClock
+from harness import API_KEY, SECRET, Result, assert_no_leak, base_env, run_step
 
 
 @pytest.mark.parametrize("where", ["stdout", "stderr", "export_text"])
 @pytest.mark.parametrize("value", [API_KEY, SECRET, f"x%2F{SECRET}"])
 def test_the_check_catches_a_leak_anywhere(where: str, value: str) -> None:
-    result = Result(code=0, stdout="", stderr="", export_text="")
+    result = Result(code=0, stdout="", stderr="")
     setattr(result, where, f"some text {value} more")
     with pytest.raises(AssertionError, match="leaked"):
         assert_no_leak(result)
 
 
 def test_the_check_reads_the_output_json() -> None:
-    result = Result(code=0, stdout="", stderr="", export_text="", output_json={"k": SECRET})
+    result = Result(code=0, stdout="", stderr="", output_json_text=json.dumps({"k": SECRET}))
     with pytest.raises(AssertionError, match="output JSON"):
         assert_no_leak(result)
 

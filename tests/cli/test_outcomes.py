@@ -1,12 +1,12 @@
-"""How the child ends decides the exit code and BUILD_STATUS (SPEC §3, §5, §7)."""
+"""How the child ends decides the exit code and BUILD_STATUS (README "Outputs", "Exit codes")."""
 
 from __future__ import annotations
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import SECRET, base_env, run_step
 from fakeclock import FakeClock
+from harness import SECRET, base_env, run_step
 from scenarios import FAIL_LOG_LINES
 
 

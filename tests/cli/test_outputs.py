@@ -1,4 +1,4 @@
-"""Outputs (SPEC §3): the export file, written as each value is known; --output-json."""
+"""Outputs (README "Outputs"): the export file, written as each value is known; --output-json."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from cfstep.console import MASK
 from cfstep.emulator import Emulator
-from cli.helpers import SECRET, base_env, run_step
 from fakeclock import FakeClock
+from harness import SECRET, base_env, run_step
 
 
 def test_id_and_url_are_exported_before_the_wait_starts(
@@ -16,13 +16,12 @@ def test_id_and_url_are_exported_before_the_wait_starts(
     export = tmp_path / "env_vars_to_export"
     at_first_sleep: list[str] = []
 
-    def sleep(seconds: float) -> None:
-        if not at_first_sleep:
+    def first_wait(n: int) -> None:
+        if n == 1:
             at_first_sleep.append(export.read_text(encoding="utf-8"))
-        clock.sleep(seconds)
 
     env = base_env(emu, PIPELINE_ID="proj/ok", CF_VOLUME_PATH=str(tmp_path), CF_STEP_NAME="go")
-    result = run_step(emu, env, clock=clock, sleep=sleep)
+    result = run_step(emu, env, clock=clock, on_sleep=first_wait)
 
     assert result.code == 0
     (build,) = emu.runs()
@@ -230,17 +229,16 @@ def test_an_export_file_lost_after_the_trigger_warns_and_the_child_decides(
     export = tmp_path / "gone" / "env_vars_to_export"
     export.parent.mkdir()
 
-    def sleep_and_lose_the_folder(seconds: float) -> None:
+    def lose_the_folder(n: int) -> None:
         if export.exists():
             export.unlink()
             export.parent.rmdir()
-        clock.sleep(seconds)
 
     result = run_step(
         emu,
         base_env(emu, PIPELINE_ID="proj/ok", EXPORT_FILE=str(export)),
         clock=clock,
-        sleep=sleep_and_lose_the_folder,
+        on_sleep=lose_the_folder,
     )
     assert result.code == 0
     assert len(result.run_requests) == 1

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import SECRET, Result, base_env, run_step, start_cli
 from fakeclock import FakeClock
+from harness import SECRET, Result, base_env, run_step, start_cli
 
 NAME = "team-a/deploy"
 PROJECT = "team-a"

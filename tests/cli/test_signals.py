@@ -1,17 +1,18 @@
-"""SIGTERM / SIGINT (SPEC §7): terminate the child (TERMINATE_ON_CANCEL), export, exit 143/130."""
+"""SIGTERM / SIGINT: terminate the child (TERMINATE_ON_CANCEL), export, exit 143/130."""
 
 from __future__ import annotations
 
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cli.helpers import RUN_PREFIX, base_env, run_step, start_cli
 from fakeclock import FakeClock
+from harness import RUN_PREFIX, base_env, run_step, start_cli
 
 
 @pytest.mark.parametrize(
@@ -68,17 +69,14 @@ def test_sigterm_during_the_run_request_still_learns_and_stops_the_build(
     assert result.exports["BUILD_STATUS"] == "terminated"
 
 
-def _signal_after(clock: FakeClock, signum: int, sleeps: int) -> object:
-    """A sleep that sends this process `signum` on its n-th call, as a runner would."""
-    calls = []
+def _signal_at(signum: int, wait: int) -> Callable[[int], None]:
+    """Sends this process `signum` before the step's n-th wait, as a runner would."""
 
-    def sleep(seconds: float) -> None:
-        calls.append(seconds)
-        if len(calls) == sleeps:
+    def on_sleep(n: int) -> None:
+        if n == wait:
             os.kill(os.getpid(), signum)
-        clock.sleep(seconds)
 
-    return sleep
+    return on_sleep
 
 
 @pytest.mark.parametrize(
@@ -89,9 +87,9 @@ def _signal_after(clock: FakeClock, signum: int, sleeps: int) -> object:
 def test_terminate_on_cancel_false_leaves_the_child_running(
     emu: Emulator, clock: FakeClock, env: dict[str, str], argv: list[str]
 ) -> None:
-    sleep = _signal_after(clock, signal.SIGTERM, 3)
+    on_sleep = _signal_at(signal.SIGTERM, 3)
     result = run_step(
-        emu, base_env(emu, PIPELINE_ID="proj/slow", **env), argv, clock=clock, sleep=sleep
+        emu, base_env(emu, PIPELINE_ID="proj/slow", **env), argv, clock=clock, on_sleep=on_sleep
     )
 
     assert result.code == 143
@@ -104,8 +102,8 @@ def test_terminate_on_cancel_false_leaves_the_child_running(
 
 
 def test_sigint_in_process_terminates_and_exits_130(emu: Emulator, clock: FakeClock) -> None:
-    sleep = _signal_after(clock, signal.SIGINT, 2)
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/slow"), clock=clock, sleep=sleep)
+    on_sleep = _signal_at(signal.SIGINT, 2)
+    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/slow"), clock=clock, on_sleep=on_sleep)
 
     assert result.code == 130
     (build,) = emu.runs()
@@ -116,8 +114,8 @@ def test_sigint_in_process_terminates_and_exits_130(emu: Emulator, clock: FakeCl
 
 def test_a_refused_terminate_on_cancel_still_exits_143(emu: Emulator, clock: FakeClock) -> None:
     emu.add_fault(Fault("DELETE", "/api/progress/", "status", status=403))
-    sleep = _signal_after(clock, signal.SIGTERM, 2)
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/slow"), clock=clock, sleep=sleep)
+    on_sleep = _signal_at(signal.SIGTERM, 2)
+    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/slow"), clock=clock, on_sleep=on_sleep)
 
     assert result.code == 143
     assert len(result.sent("DELETE")) == 1

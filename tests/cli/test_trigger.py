@@ -9,17 +9,15 @@ from pathlib import Path
 import pytest
 
 from cfstep.emulator import Emulator
-from cli.helpers import (
+from fakeclock import FakeClock
+from harness import (
     API_KEY,
-    ODD_PIPELINE,
-    ODD_PIPELINE_SEGMENT,
     RUN_PREFIX,
     SECRET,
     base_env,
     run_step,
 )
-from fakeclock import FakeClock
-from scenarios import OK_ID
+from scenarios import ODD_PIPELINE, ODD_PIPELINE_SEGMENT, OK_ID
 
 # Values that break naive parsers: `=`, `,`, spaces, both quotes, a colon, a hash.
 TRICKY = [

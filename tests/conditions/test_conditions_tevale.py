@@ -1,4 +1,4 @@
-"""Differential test: cfstep's evaluator against npm tevale 0.9.2, Codefresh's own (issue 7)."""
+"""Differential test: cfstep's evaluator against npm tevale 0.9.2, Codefresh's own."""
 
 from __future__ import annotations
 

@@ -14,7 +14,13 @@ import pytest
 from containerkit import ROOT, SCRIPTS
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-SCRIPT_NAMES = ["install-system-deps", "make-base-image", "podman-env", "build-image"]
+SCRIPT_NAMES = [
+    "install-system-deps",
+    "make-base-image",
+    "podman-env",
+    "build-image",
+    "update-requirements",
+]
 
 
 def hadolint() -> str:

@@ -1,4 +1,4 @@
-"""The real image, built with podman and run against the emulator on 127.0.0.1 (SPEC §3, §7).
+"""The real image, built with podman and run against the emulator on 127.0.0.1.
 
 Each run is `podman run --rm --network host` with the inputs as environment variables and a
 host directory mounted as Codefresh's shared volume (or as a typed step's /meta), owned by
@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from containerkit import Podman, Say
 
 from cfstep.emulator import Emulator
+from harness import API_KEY, Result, assert_no_leak, base_env
 
 pytestmark = pytest.mark.container
 
-API_KEY = "container-test-key"
 SCENARIO = {
     "pipelines": {
         "proj/ok": {"timeline": [{"status": "running", "seconds": 1}], "final": "success"},
@@ -38,21 +37,6 @@ def emulator() -> Iterator[Emulator]:
     emu = Emulator(SCENARIO, api_key=API_KEY).start()
     yield emu
     emu.stop()
-
-
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    output: str
-    exports: dict[str, str] = field(default_factory=dict)
-
-
-def read_exports(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; a later line for a key wins, as when Codefresh reads the file."""
-    if not path.exists():
-        return {}
-    pairs = (line.partition("=") for line in path.read_text().splitlines() if "=" in line)
-    return {key: value for key, _, value in pairs}
 
 
 def root_owned_volume(tmp_path: Path, *, dir_mode: int, file_mode: int | None) -> Path:
@@ -78,20 +62,26 @@ class StepRunner:
 
     def __call__(
         self, name: str, env: dict[str, str], *, mount: tuple[Path, str], also: Mount = None
-    ) -> Run:
-        """Exports are read from `mount`'s folder; `also` mounts a second one."""
+    ) -> Result:
+        """The run's outputs (read from `mount`'s folder; `also` mounts a second one),
+        checked for leaks as every run of the suite is."""
         host_dir, target = mount
         args = ["run", "--rm", "--network", "host", "-v", f"{host_dir}:{target}"]
         if also is not None:
             args += ["-v", f"{also[0]}:{also[1]}"]
-        base = {"CF_URL": self.emulator.url, "CF_API_KEY": API_KEY, "CF_STEP_NAME": "chain"}
-        for key, value in {**base, **env}.items():
+        for key, value in base_env(self.emulator, CF_STEP_NAME="chain", **env).items():
             args += ["-e", f"{key}={value}"]
         done = self.podman.run(*args, self.image, timeout=180)
         self.say(f"run {name}: exit {done.returncode}")
-        output = done.stdout + done.stderr
-        assert API_KEY not in output, "the API key leaked into the output"
-        return Run(done.returncode, output, read_exports(host_dir / "env_vars_to_export"))
+        export = host_dir / "env_vars_to_export"
+        result = Result(
+            code=done.returncode,
+            stdout=done.stdout,
+            stderr=done.stderr,
+            export_text=export.read_text(encoding="utf-8") if export.exists() else "",
+        )
+        assert_no_leak(result)
+        return result
 
 
 @pytest.fixture
@@ -118,7 +108,7 @@ def test_successful_child_exits_0_and_exports(
         {"PIPELINE_ID": "proj/ok", "CF_VOLUME_PATH": VOLUME},
         mount=(volume, VOLUME),
     )
-    assert run.exit_code == 0, run.output
+    assert run.code == 0, run.stderr
     build_id = run.exports.get("BUILD_ID", "")
     assert build_id in emulator.builds, run.exports
     assert run.exports["BUILD_URL"] == f"{emulator.url}/build/{build_id}"
@@ -135,10 +125,10 @@ def test_failed_child_exits_1(run_step: StepRunner, emulator: Emulator, tmp_path
         {"PIPELINE_ID": "proj/fail", "CF_VOLUME_PATH": VOLUME},
         mount=(volume, VOLUME),
     )
-    assert run.exit_code == 1, run.output
+    assert run.code == 1, run.stderr
     assert run.exports["BUILD_STATUS"] == "error"
     assert run.exports["EARLIER_STEP"] == "kept"
-    assert "boom" in run.output
+    assert "boom" in run.stderr
 
 
 def test_skipped_condition_exits_0_and_triggers_nothing(
@@ -151,7 +141,7 @@ def test_skipped_condition_exits_0_and_triggers_nothing(
         {"PIPELINE_ID": "proj/ok", "CONDITION_ALL": '"a" == "b"', "CF_VOLUME_PATH": VOLUME},
         mount=(volume, VOLUME),
     )
-    assert run.exit_code == 0, run.output
+    assert run.code == 0, run.stderr
     assert run.exports["BUILD_STATUS"] == "skipped"
     sent = emulator.requests[before:]
     assert not [r for r in sent if r.path.startswith("/api/pipelines/run/")], sent
@@ -167,8 +157,8 @@ def test_bad_input_exits_5_and_sends_nothing(
         {"PIPELINE_ID": "proj/ok", "TIMEOUT_MINS": "abc", "CF_VOLUME_PATH": VOLUME},
         mount=(volume, VOLUME),
     )
-    assert run.exit_code == 5, run.output
-    assert "TIMEOUT_MINS" in run.output
+    assert run.code == 5, run.stderr
+    assert "TIMEOUT_MINS" in run.stderr
     assert len(emulator.requests) == requests_before
 
 
@@ -182,7 +172,7 @@ def test_typed_step_writes_meta_export_file(
         {"PIPELINE_ID": "proj/ok"},
         mount=(meta, "/meta"),
     )
-    assert run.exit_code == 0, run.output
+    assert run.code == 0, run.stderr
     assert run.exports["BUILD_STATUS"] == "success"
     assert run.exports["EARLIER_STEP"] == "kept"
     assert os.stat(meta / "env_vars_to_export").st_uid == 0
@@ -199,9 +189,9 @@ def test_unwritable_volume_is_an_input_error_before_any_request(
         {"PIPELINE_ID": "proj/ok", "CF_VOLUME_PATH": VOLUME},
         mount=(volume, VOLUME),
     )
-    assert run.exit_code == 5, run.output
-    assert "env_vars_to_export" in run.output
-    assert "ermission denied" in run.output
+    assert run.code == 5, run.stderr
+    assert "env_vars_to_export" in run.stderr
+    assert "ermission denied" in run.stderr
     assert len(emulator.requests) == before
 
 
@@ -221,7 +211,7 @@ def test_typed_step_with_an_empty_meta_folder_writes_its_outputs_there(
         mount=(meta, "/meta"),
         also=(volume, VOLUME),
     )
-    assert run.exit_code == 0, run.output
+    assert run.code == 0, run.stderr
     assert run.exports["BUILD_STATUS"] == "success"
     assert run.exports["BUILD_ID"] in emulator.builds
     assert run.exports["main_CF_OUTPUT_URL"] == run.exports["BUILD_URL"]

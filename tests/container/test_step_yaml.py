@@ -24,8 +24,8 @@ from containerkit import ROOT, unavailable
 from cfstep import inputs, values
 from cfstep.emulator import Emulator
 from cfstep.options import ENV_NAMES, OPTIONS
-from cli.helpers import API_KEY, base_env, run_step
 from fakeclock import FakeClock
+from harness import API_KEY, base_env, run_step
 
 STEP = yaml.safe_load((ROOT / "step.yaml").read_text())
 ARGUMENTS = json.loads(STEP["spec"]["arguments"])
@@ -157,7 +157,7 @@ def test_examples_use_known_arguments_and_include_pr_to_production() -> None:
         for s in steps
         if "validateTargetBranch" in s["arguments"].get("CONDITION_ALL", {})
     ]
-    assert pr, "the README's PR-to-production example is missing"
+    assert pr, "step.yaml has no PR-to-production example"
     assert pr[0]["CONDITION_ALL"] == {
         "validateTargetBranch": '"${{CF_PULL_REQUEST_TARGET}}" == "production"',
         "validatePRAction": "'${{CF_PULL_REQUEST_ACTION}}' == 'opened'",
@@ -283,7 +283,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def test_template_passes_every_argument_and_only_those(rendered: dict[str, str]) -> None:
     assert set(rendered) == set(TRICKY) | set(MARKER)
-    assert len(TRICKY) >= 10
 
 
 def test_template_says_cfstep_runs_as_the_typed_step(rendered: dict[str, str]) -> None:
@@ -318,7 +317,7 @@ def test_null_argument_is_left_out(tmp_path: Path) -> None:
 
 
 def test_pr_to_production_example_reaches_the_program(tmp_path: Path) -> None:
-    """The README's first example, rendered, then parsed by cfstep's own input reader."""
+    """step.yaml's PR-to-production example, rendered, then parsed by cfstep's input reader."""
     example = next(
         step["arguments"]
         for ex in STEP["metadata"]["examples"]

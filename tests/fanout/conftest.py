@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fanrun import FANOUT_SCENARIO, Result, step
 
 from cfstep.emulator import Emulator, server
 from fakeclock import FakeClock
+from harness import API_KEY, Result, base_env, run_step
+from scenarios import FANOUT_SCENARIO
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +25,22 @@ def _emulator_without_nagle(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
     """The emulator with the fan-out scenario, on the test's fake clock."""
-    return emulator(FANOUT_SCENARIO, clock=fake_clock)
+    return emulator(FANOUT_SCENARIO, clock=fake_clock, api_key=API_KEY)
 
 
 @pytest.fixture
-def run(
-    emu: Emulator, fake_clock: FakeClock, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> Callable[..., Result]:
-    """`run(*argv, on_sleep=None, **inputs)`: the real entrypoint against `emu`, on the fake
-    clock (see `fanrun.step`)."""
+def run(emu: Emulator, fake_clock: FakeClock, tmp_path: Path) -> Callable[..., Result]:
+    """`run(*argv, on_sleep=None, **inputs)`: the real entrypoint against `emu` on the fake
+    clock (`harness.run_step`), its export file and output JSON in `tmp_path`."""
 
     def go(*argv: str, on_sleep: Callable[[int], None] | None = None, **inputs: str) -> Result:
-        return step(emu, fake_clock, capsys, tmp_path, *argv, on_sleep=on_sleep, **inputs)
+        env = base_env(
+            emu,
+            EXPORT_FILE=str(tmp_path / "env_vars_to_export"),
+            OUTPUT_JSON=str(tmp_path / "outputs.json"),
+            CF_STEP_NAME="release",
+            **inputs,
+        )
+        return run_step(emu, env, argv, fake_clock, on_sleep=on_sleep)
 
     return go

@@ -1,4 +1,4 @@
-"""Bad fan-out inputs (SPEC §2, §6): exit 5 with a message naming the input, and not one
+"""Bad fan-out inputs (docs/fanout.md): exit 5 with a message naming the input, and not one
 request sent."""
 
 from __future__ import annotations
@@ -8,11 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fanrun import FANOUT_SCENARIO, Result, step
 
-from cfstep.cli import main
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
+from harness import Result, base_env, run_step
 
 Factory = Callable[..., Emulator]
 
@@ -110,44 +109,36 @@ def test_bad_fan_out_input_exits_5_and_sends_nothing(
     assert result.code == 5
     assert emu.requests == []
     assert result.export_lines == []
-    message = result.lines[-1]
+    message = result.stderr_lines[-1]
     assert message.startswith("cfstep: ")
     for word in words:
         assert word in message
-    assert "Traceback" not in result.text
+    assert "Traceback" not in result.stderr
 
 
 def test_a_bad_item_late_in_the_list_stops_the_whole_step_before_the_first_child(
-    emulator: Factory, fake_clock: FakeClock, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emu: Emulator, run: Callable[..., Result]
 ) -> None:
     """Every input is validated before the first request: child 1 is never started."""
-    emu = emulator(FANOUT_SCENARIO, clock=fake_clock)
     items = ", ".join(["fan/b"] * 9 + ["{pipeline: fan/c, only: [{a: 1}]}"])
-    result = step(emu, fake_clock, capsys, tmp_path, PIPELINES=f"[{items}]")
+    result = run(PIPELINES=f"[{items}]")
     assert result.code == 5
-    assert "PIPELINES item 10 only" in result.lines[-1]
+    assert "PIPELINES item 10 only" in result.stderr_lines[-1]
     assert emu.runs() == []
     assert emu.requests == []
 
 
 def test_dry_run_prints_one_request_per_child_with_secrets_masked_and_sends_nothing(
-    emulator: Factory, fake_clock: FakeClock, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emu: Emulator, fake_clock: FakeClock
 ) -> None:
-    emu = emulator(FANOUT_SCENARIO, clock=fake_clock)
-    capsys.readouterr()
-    code = main(
-        [],
-        {
-            "CF_URL": emu.url,
-            "CF_API_KEY": emu.api_key,
-            "DRY_RUN": "true",
-            "SECRETS": "STEP_TOKEN=step-secret-value",
-            "PIPELINES": "[fan/b, {pipeline: fan/c, secrets: {CHILD_TOKEN: child-secret-value}}]",
-        },
-        clock=fake_clock.now,
-        sleep=fake_clock.sleep,
+    env = base_env(
+        emu,
+        DRY_RUN="true",
+        SECRETS="STEP_TOKEN=step-secret-value",
+        PIPELINES="[fan/b, {pipeline: fan/c, secrets: {CHILD_TOKEN: child-secret-value}}]",
     )
-    out, err = capsys.readouterr()
+    result = run_step(emu, env, clock=fake_clock, secrets=["secret-value"])
+    out, err, code = result.stdout, result.stderr, result.code
     assert code == 0
     assert emu.requests == []
     decoder = json.JSONDecoder()

@@ -1,4 +1,4 @@
-"""A fan-out of 100 children makes a bounded number of requests (issue 4). Not timed: the
+"""A fan-out of 100 children makes a bounded number of requests (docs/fanout.md). Not timed: the
 fake clock runs the children's 3 s in no time; the real-clock figures are bench/fanout.py's."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from fanrun import Result, build_gets, max_in_flight
-
 from cfstep.emulator import Emulator
+from harness import Result, build_gets, max_in_flight
 
 CHILDREN = 100
 
@@ -44,7 +43,7 @@ def test_100_children_of_3_seconds_at_once_make_a_bounded_number_of_requests(
     assert all(result.exports[f"DIGEST_{n}"] == "sha256:abc" for n in range(1, CHILDREN + 1))
     assert len(result.exports["BUILD_ID"].split(" ")) == CHILDREN
     # The log stays readable: one line per child per change, not one per poll.
-    status_lines = [line for line in result.lines if line.startswith("[")]
+    status_lines = [line for line in result.stderr_lines if line.startswith("[")]
     assert len(status_lines) == 2 * CHILDREN  # running (at 1 s), then running → success
 
 

@@ -1,4 +1,4 @@
-"""Several children in one step (SPEC §6), end to end through `cfstep.cli.main` against the
+"""Several children in one step (docs/fanout.md), end to end through `cfstep.cli.main` against the
 emulator, with a fake clock shared by both so minutes of builds take milliseconds."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fanrun import (
+
+from cfstep.emulator import Emulator, Fault
+from harness import (
     Result,
     build_gets,
     deleted_progress,
@@ -18,16 +20,16 @@ from fanrun import (
     variables_of,
 )
 
-from cfstep.emulator import Emulator, Fault
-
 Factory = Callable[..., Emulator]
 
 
 def summary_rows(result: Result) -> dict[str, list[str]]:
     """The summary table's rows by their `#` column, split on runs of spaces."""
-    header = next(i for i, line in enumerate(result.lines) if line.split()[:2] == ["#", "pipeline"])
+    header = next(
+        i for i, line in enumerate(result.stderr_lines) if line.split()[:2] == ["#", "pipeline"]
+    )
     rows = {}
-    for line in result.lines[header + 1 :]:
+    for line in result.stderr_lines[header + 1 :]:
         cells = line.split()
         if not cells or not cells[0].isdigit():
             break
@@ -80,7 +82,7 @@ def test_summary_table_shows_every_child_with_build_status_duration_and_url(
 ) -> None:
     result = run(PIPELINES="[fan/a, fan/b, fan/c]")
     rows = summary_rows(result)
-    header = next(line for line in result.lines if line.startswith("#  pipeline"))
+    header = next(line for line in result.stderr_lines if line.startswith("#  pipeline"))
     assert header.split() == ["#", "pipeline", "build", "status", "duration", "url"]
     assert sorted(rows) == ["1", "2", "3"]
     for n, build in enumerate(emu.runs(), start=1):
@@ -96,15 +98,17 @@ def test_status_lines_name_the_child_once_per_change(
     """Two children of the same pipeline: each line says which one (#n), once per change."""
     result = run(PIPELINES="[fan/a, fan/a]")
     assert result.code == 0
-    status_lines = [line for line in result.lines if line.startswith("[")]
+    status_lines = [line for line in result.stderr_lines if line.startswith("[")]
     for n in (1, 2):
         mine = [line.split("] ", 1)[1] for line in status_lines if f"#{n} fan/a " in line]
         # First seen at 1 s (running), polled at 2, 3 and 4 s unchanged, success at 5 s.
         assert mine == [f"#{n} fan/a running", f"#{n} fan/a running → success"]
     assert len(status_lines) == 4  # nothing else, and no line without its child
     first, second = emu.runs()
-    assert f"Started build {second.id} of #2 fan/a: {emu.url}/build/{second.id}" in result.lines
-    assert f"#1 fan/a {first.id}: success after 5.0s" in result.lines
+    assert (
+        f"Started build {second.id} of #2 fan/a: {emu.url}/build/{second.id}" in result.stderr_lines
+    )
+    assert f"#1 fan/a {first.id}: success after 5.0s" in result.stderr_lines
 
 
 def test_a_single_child_keeps_the_plain_output_names(
@@ -148,9 +152,9 @@ def test_fail_fast_terminates_the_running_children_and_never_starts_the_rest(
     rows = summary_rows(result)
     assert [rows[n][3] for n in "123"] == ["terminated", "error", "terminated"]
     assert rows["4"][1:4] == ["fan/b", "-", "not"]  # "not started"
-    assert "fan/fail failed: terminating the other children (FAIL_FAST)" in result.text
-    assert f"child build {failed.id} of fan/fail ended in error" in result.lines[-1]
-    assert "boom: the tests failed" in result.text  # the failed child's log, not the others'
+    assert "fan/fail failed: terminating the other children (FAIL_FAST)" in result.stderr
+    assert f"child build {failed.id} of fan/fail ended in error" in result.stderr_lines[-1]
+    assert "boom: the tests failed" in result.stderr  # the failed child's log, not the others'
 
 
 def test_fail_fast_exit_code_is_the_first_failure_even_when_a_worse_one_is_stopped(
@@ -181,7 +185,7 @@ def test_without_fail_fast_every_child_runs_to_its_end_and_the_worst_decides(
     assert out["BUILD_STATUS"] == "error"
     rows = summary_rows(result)
     assert [rows[n][3] for n in "1234"] == ["error", "success", "success", "success"]
-    assert "FAIL_FAST" not in result.text
+    assert "FAIL_FAST" not in result.stderr
 
 
 def test_without_fail_fast_the_worst_exit_code_wins_whatever_the_order(
@@ -205,7 +209,7 @@ def test_propagate_failure_false_reports_the_failure_and_exits_0(
     result = run(PIPELINES="[fan/fail, fan/b]", PROPAGATE_FAILURE="false")
     assert result.code == 0
     assert result.exports["BUILD_STATUS_1"] == "error"
-    assert "not failing this step (PROPAGATE_FAILURE=false)" in result.text
+    assert "not failing this step (PROPAGATE_FAILURE=false)" in result.stderr
 
 
 # -- how many at once -----------------------------------------------------------------------
@@ -266,7 +270,7 @@ def test_variable_file_list_of_3_maps_starts_3_builds_with_the_variables_given(
         {"REGION": "us-east-1", "COMMON": "from-the-step"},
         {"REGION": "ap-south-1", "NOTE": "a=b, c", "COMMON": "from-the-step"},
     ]
-    assert result.ids() == [b.id for b in builds]
+    assert result.build_ids == [b.id for b in builds]
     assert [result.exports[f"BUILD_STATUS_{n}"] for n in (1, 2, 3)] == ["success"] * 3
 
 
@@ -348,7 +352,7 @@ def test_pipelines_items_as_names_and_maps_override_the_steps_defaults(
         SKIP="slow-step",
         CF_BUILD_ID="parent0123456789abcdef01",
     )
-    assert result.code == 0, result.text
+    assert result.code == 0, result.stderr
     by_name, by_map = (b.body for b in emu.runs())
     assert by_name == {
         "branch": "main",
@@ -387,8 +391,8 @@ def test_pipelines_items_as_names_and_maps_override_the_steps_defaults(
         },
         "userMachineConfig": {"runtimeName": "rt-2", "packName": "large"},
     }
-    assert "s1" not in result.text
-    assert "s2" not in result.text
+    assert "s1" not in result.stderr
+    assert "s2" not in result.stderr
 
 
 def test_a_childs_yaml_is_a_file_read_like_the_steps(
@@ -430,7 +434,7 @@ def test_a_quiet_fan_out_prints_one_heartbeat_line_a_minute_for_all_children(
         PIPELINES=json.dumps(["fan/slow"] * children), TIMEOUT_MINS="2.5", ON_TIMEOUT="detach"
     )
     assert result.code == 0
-    beats = [line.split("] ", 1)[1] for line in result.lines if "] still" in line]
+    beats = [line.split("] ", 1)[1] for line in result.stderr_lines if "] still" in line]
     assert beats == [heartbeat, heartbeat]  # at about 1 and 2 minutes, then the timeout
     assert [result.exports[f"BUILD_STATUS_{n}"] for n in range(1, children + 1)] == [
         "detached"
@@ -447,5 +451,5 @@ def test_fail_fast_a_child_codefresh_refuses_to_stop_is_reported_still_running(
     slow, _ = emu.runs()
     assert slow.terminated_at is None
     assert result.exports["BUILD_STATUS_1"] == "detached"
-    assert f"could not terminate {slow.id}" in result.text
-    assert slow.id in result.text
+    assert f"could not terminate {slow.id}" in result.stderr
+    assert slow.id in result.stderr

@@ -1,21 +1,28 @@
-"""A fan-out stopped from outside (SPEC §6, §7): SIGTERM terminates every running child and
+"""A fan-out stopped from outside (docs/fanout.md): SIGTERM terminates every running child and
 exits 143; an API error that ends the step early does not leave children behind."""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fanrun import FANOUT_SCENARIO, Result, deleted_progress, parse_exports, run_posts
 
 from cfstep.emulator import Emulator, Fault
+from harness import (
+    API_KEY,
+    Result,
+    Running,
+    base_env,
+    deleted_progress,
+    run_posts,
+    start_cli,
+)
+from scenarios import FANOUT_SCENARIO
 
 Factory = Callable[..., Emulator]
 
@@ -31,60 +38,44 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 @pytest.fixture
 def real_emu(emulator: Factory) -> Emulator:
     """On the real clock, for a cfstep running in another process."""
-    return emulator(FANOUT_SCENARIO)
+    return emulator(FANOUT_SCENARIO, api_key=API_KEY)
 
 
 @pytest.fixture
-def cfstep_process(
-    real_emu: Emulator, tmp_path: Path
-) -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
+def cfstep_process(real_emu: Emulator, tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    """`start(**inputs)`: `python -m cfstep` against `real_emu`; killed if a test fails."""
+    started: list[Running] = []
 
-    def start(**inputs: str) -> subprocess.Popen[str]:
-        environ = {
-            "PATH": os.environ.get("PATH", ""),
-            "CF_URL": real_emu.url,
-            "CF_API_KEY": real_emu.api_key,
-            "EXPORT_FILE": str(tmp_path / "env_vars_to_export"),
-            **inputs,
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cfstep"],
-            env=environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(proc)
-        return proc
+    def start(**inputs: str) -> Running:
+        env = base_env(real_emu, EXPORT_FILE=str(tmp_path / "env_vars_to_export"), **inputs)
+        started.append(start_cli(real_emu, env, volume=tmp_path))
+        return started[-1]
 
     yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
+    for running in started:
+        running.kill()
 
 
 def test_sigterm_during_fan_out_terminates_every_running_child_and_exits_143(
-    real_emu: Emulator, cfstep_process: Callable[..., subprocess.Popen[str]], tmp_path: Path
+    real_emu: Emulator, cfstep_process: Callable[..., Running]
 ) -> None:
-    proc = cfstep_process(PIPELINES="[fan/slow, fan/slow, fan/slow]", MAX_PARALLEL="2")
+    step = cfstep_process(PIPELINES="[fan/slow, fan/slow, fan/slow]", MAX_PARALLEL="2")
     # Both running children started and answered: the step is in its poll loop.
-    wait_for(lambda: len([r for r in run_posts(real_emu) if r.status == 200]) == 2)
+    step.wait_for(lambda: len([r for r in run_posts(real_emu) if r.status == 200]) == 2)
     time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 143
+    step.process.send_signal(signal.SIGTERM)
+    result = step.finish()
+    assert result.code == 143
     builds = real_emu.runs()
     assert len(builds) == 2  # the third was never started
     assert sorted(deleted_progress(real_emu)) == sorted(b.progress for b in builds)
     assert all(b.terminated_at is not None for b in builds)
-    exports = parse_exports((tmp_path / "env_vars_to_export").read_text().splitlines())
+    exports = result.exports
     assert exports["BUILD_ID"] == " ".join(b.id for b in builds)
     assert exports["BUILD_STATUS_1"] == exports["BUILD_STATUS_2"] == "terminated"
     assert exports["BUILD_STATUS_3"] == "skipped"
     assert exports["BUILD_STATUS"] == "terminated"
-    lines = stderr.splitlines()
+    lines = result.stderr.splitlines()
     assert lines[-1].startswith("cfstep: stopped by SIGTERM ")
     assert any(line.split()[:3] == ["3", "fan/slow", "-"] for line in lines)  # summary
 
@@ -128,7 +119,7 @@ def test_sigterm_with_terminate_on_cancel_false_leaves_the_children_running(
     assert deleted_progress(emu) == []
     assert all(b.status == "running" for b in emu.runs())
     assert result.exports["BUILD_STATUS_1"] == result.exports["BUILD_STATUS_2"] == "detached"
-    assert sum("TERMINATE_ON_CANCEL=false" in line for line in result.lines) == 2
+    assert sum("TERMINATE_ON_CANCEL=false" in line for line in result.stderr_lines) == 2
 
 
 def test_sigint_exits_130_after_terminating_the_children(
@@ -158,7 +149,7 @@ def test_a_refused_trigger_terminates_the_children_already_running(
     builds = emu.runs()
     assert len(builds) == 2  # child 4 never started
     assert deleted_progress(emu) == [b.progress for b in builds]
-    assert "pipeline 'fan/missing' not found" in result.lines[-1]
+    assert "pipeline 'fan/missing' not found" in result.stderr_lines[-1]
     assert result.exports["BUILD_STATUS_1"] == result.exports["BUILD_STATUS_2"] == "terminated"
     assert result.exports["BUILD_STATUS_4"] == "skipped"
 
@@ -171,14 +162,14 @@ def test_without_fail_fast_a_refused_trigger_leaves_the_others_running_and_says_
     (slow,) = emu.runs()
     assert deleted_progress(emu) == []
     assert slow.status == "running"
-    assert any(slow.id in line and "FAIL_FAST=false" in line for line in result.lines)
+    assert any(slow.id in line and "FAIL_FAST=false" in line for line in result.stderr_lines)
     assert result.exports["BUILD_STATUS_1"] == "detached"
 
 
 def test_a_refused_status_request_terminates_the_others_and_exits_4(
     emu: Emulator, run: Callable[..., Result]
 ) -> None:
-    """401 while following ends the wait (SPEC §5); the step still stops what it started."""
+    """401 while following ends the wait; the step still stops what it started."""
 
     def key_revoked(wait: int) -> None:
         if wait == 1:
@@ -187,5 +178,5 @@ def test_a_refused_status_request_terminates_the_others_and_exits_4(
 
     result = run(PIPELINES="[fan/slow, fan/slow]", on_sleep=key_revoked)
     assert result.code == 4
-    assert "401" in result.lines[-1]
+    assert "401" in result.stderr_lines[-1]
     assert sorted(deleted_progress(emu)) == sorted(b.progress for b in emu.runs())

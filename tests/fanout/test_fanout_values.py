@@ -1,4 +1,4 @@
-"""Values back from the child (SPEC §3): annotations `<RETURN_PREFIX><NAME>` on the child
+"""Values back from the child (docs/fanout.md): annotations `<RETURN_PREFIX><NAME>` on the child
 build become outputs `<NAME>` (`<NAME>_<n>` in a fan-out), and --output-json holds them all."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ import http.client
 import json
 from collections.abc import Callable
 
-from fanrun import Result
-
 from cfstep.emulator import Emulator, Fault
+from harness import Result
 
 DIGEST = "sha256:0123abcd"
 URL = "https://app.example.com/r/42?a=1&b=2"
@@ -34,8 +33,8 @@ def test_single_child_exports_digest_and_url_from_its_annotations(
     assert result.exports["URL"] == URL  # ? & = kept as they are
     for absent in ("unrelated", "release_VERSION", "VERSION", "cfstep_out_DIGEST"):
         assert absent not in result.exports
-    assert f"returned DIGEST from {build.id}" in result.text
-    assert f"returned URL from {build.id}" in result.text
+    assert f"returned DIGEST from {build.id}" in result.stderr
+    assert f"returned URL from {build.id}" in result.stderr
     assert annotation_reads(emu) == [build.id]  # read once, when the child ended
     read = next(r for r in emu.requests if r.path == "/api/annotations")
     assert read.query["entityType"] == ["workflow"]
@@ -148,7 +147,7 @@ def test_annotations_that_would_break_or_overwrite_outputs_are_not_returned(
     assert result.exports["BUILD_ID"] == build.id
     assert result.exports["GOOD_1"] == "kept"
     assert not any(line.startswith(("my-key", "A=B", "=")) for line in result.export_lines)
-    assert sum("not returned" in line for line in result.lines) == 4
+    assert sum("not returned" in line for line in result.stderr_lines) == 4
 
 
 def test_unreadable_annotations_warn_and_do_not_fail_the_step(
@@ -159,7 +158,9 @@ def test_unreadable_annotations_warn_and_do_not_fail_the_step(
     assert result.code == 0
     assert "DIGEST_1" not in result.exports
     assert result.exports["BUILD_STATUS"] == "success"
-    warnings = [line for line in result.lines if "could not read the child's annotations" in line]
+    warnings = [
+        line for line in result.stderr_lines if "could not read the child's annotations" in line
+    ]
     assert len(warnings) == 2
 
 
@@ -169,7 +170,7 @@ def test_output_json_holds_the_full_list_of_children(
     # At 2 s child 1 succeeds, child 3 starts in its place, child 2 fails: FAIL_FAST stops 3.
     result = run(PIPELINES="[fan/digest, fan/fail, fan/slow, fan/b]", MAX_PARALLEL="2")
     assert result.code == 1
-    document = result.document
+    document = result.output_json
     builds = emu.runs()
     assert [c["index"] for c in document["children"]] == [1, 2, 3, 4]
     first, failed, stopped, never = document["children"]

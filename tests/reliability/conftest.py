@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_kit import API_KEY, FIGURES, MATRIX, free_port
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
+from harness import API_KEY, Figures, Result, free_port, run_step
 from scenarios import DEFAULT_SCENARIO
+
+FIGURES = pytest.StashKey[Figures]()
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture(scope="session")
+def figures(pytestconfig: pytest.Config) -> Figures:
+    """The session's figures: tests add to them, `pytest_terminal_summary` prints them."""
+    return pytestconfig.stash.setdefault(FIGURES, Figures())
 
 
 @pytest.fixture
@@ -24,29 +35,26 @@ def emu(fake_clock: FakeClock) -> Iterator[Emulator]:
     emulator.stop()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not (MATRIX or FIGURES):
+@pytest.fixture
+def run(emu: Emulator, fake_clock: FakeClock, tmp_path: Path, figures: Figures) -> Run:
+    """`run(env, argv=(), *, secrets=())`: the entrypoint in-process against `emu` on the
+    fake clock (`harness.run_step`), writing an export file and an output JSON in
+    `tmp_path` unless `env` says otherwise; its leak scan counted into the figures."""
+
+    def go(env: dict[str, str], argv: Sequence[str] = (), *, secrets: Sequence[str] = ()) -> Result:
+        export, output = tmp_path / "env_vars_to_export", tmp_path / "output.json"
+        for path in (export, output):
+            path.unlink(missing_ok=True)
+        environ = {"EXPORT_FILE": str(export), "OUTPUT_JSON": str(output), **env}
+        return run_step(emu, environ, argv, fake_clock, secrets=secrets, figures=figures)
+
+    return go
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    figures = config.stash.get(FIGURES, None)
+    if figures is None:
         return
-    write = terminalreporter.write_line
     terminalreporter.section("reliability figures")
-    if MATRIX:
-        passed = sum(row.passed for row in MATRIX)
-        duplicates = sum(row.duplicates for row in MATRIX)
-        write(
-            f"fault matrix: {len(MATRIX)} cases, {passed} passed, "
-            f"duplicate builds found: {duplicates}"
-        )
-    write(
-        f"leak scans: {FIGURES['leak_scans']} texts of {FIGURES['runs']} runs, "
-        f"leaks found: {FIGURES['leaks']}"
-    )
-    for key in (
-        "faults_injected",
-        "bad_inputs",
-        "fuzz_inputs",
-        "fuzz_conditions",
-        "signal_cases",
-        "redirects",
-    ):
-        if FIGURES[key]:
-            write(f"{key.replace('_', ' ')}: {FIGURES[key]}")
+    for line in figures.report(grid=config.get_verbosity() > 0):
+        terminalreporter.write_line(line)

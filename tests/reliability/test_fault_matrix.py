@@ -2,33 +2,24 @@
 
 Each case runs the real entrypoint against the emulator, both on a fake clock (waits pass
 at once), with the fault armed for the first two requests of one kind, and checks the
-outcome SPEC §5, §7 and §8 require: retried or not, exit code, builds created (never more
-than one per child: the run request's reqId de-duplicates), the message shown.
+outcome docs/reliability.md promises: retried or not, exit code, builds created (never
+more than one per child: the run request's reqId de-duplicates), the message shown.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import pytest
-from reliability_kit import (
-    API_KEY,
-    FIGURES,
-    MATRIX,
-    MatrixRow,
-    Outage,
-    Result,
-    base_env,
-    free_port,
-    run_step,
-    short_read_timeout,
-)
 
+from cfstep import transport
 from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
+from harness import Figures, MatrixRow, Result, base_env, free_port
 from scenarios import DEFAULT_SCENARIO
 
 READ_TIMEOUT = 0.2  # real seconds; a `delay` fault of DELAY outlasts it
@@ -98,7 +89,7 @@ class Expect:
 
 
 def expected(kind: str, fault: str) -> Expect:  # noqa: PLR0911, PLR0912 - one decision table
-    """The contract, per request: SPEC §8 for the run request, §5 for the others."""
+    """The contract, per request (docs/reliability.md, "The fault matrix")."""
     if fault == "redirect":
         if kind == "terminate":
             return Expect(3, False, "could not terminate")
@@ -126,6 +117,57 @@ def expected(kind: str, fault: str) -> Expect:  # noqa: PLR0911, PLR0912 - one d
             return Expect(1, False, "could not read the child's log")  # diagnostics only
         case _:  # annotations: returned values are data, worth the retries
             return Expect(0, True, "returned VERSION")
+
+
+def short_read_timeout(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Every new session reads with this timeout: a `delay` fault past it stays cheap."""
+    base = transport.Timeouts
+
+    def timeouts(connect: float = base.connect, read: float = seconds) -> transport.Timeouts:
+        return base(connect=connect, read=read)
+
+    monkeypatch.setattr(transport, "Timeouts", timeouts)
+
+
+class Outage:
+    """Connection refused, for real: the emulator is stopped before the next `times`
+    requests of `method` on `prefix`, and started again before any other request.
+
+    It hooks `Session.request` (the one door of every API call) only to know *when*
+    to stop the server; the refusal itself comes from the operating system.
+    """
+
+    def __init__(self, emu: Emulator, method: str, prefix: str, times: int) -> None:
+        self.emu = emu
+        self.method = method
+        self.prefix = prefix
+        self.left = times
+        self.refused = 0
+        self._down = False
+        self._lock = threading.Lock()
+
+    def before(self, method: str, path: str) -> None:
+        with self._lock:
+            if self.left and method == self.method and path.startswith(self.prefix):
+                self.left -= 1
+                self.refused += 1
+                if not self._down:
+                    self.emu.stop()
+                    self._down = True
+            elif self._down:
+                self.emu.start()
+                self._down = False
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> Outage:
+        original = transport.Session.request
+        outage = self
+
+        def request(self: transport.Session, method: str, path: str, **kw: Any) -> Any:
+            outage.before(method, path)
+            return original(self, method, path, **kw)
+
+        monkeypatch.setattr(transport.Session, "request", request)
+        return self
 
 
 @pytest.fixture
@@ -175,14 +217,20 @@ def _attempts(emu: Emulator, kind: Kind, outage: Outage | None) -> tuple[int, in
 
 
 def _check(
-    res: Result, emu: Emulator, kind: Kind, fault: str, outage: Outage | None, clock: FakeClock
+    res: Result,
+    emu: Emulator,
+    kind: Kind,
+    fault: str,
+    outage: Outage | None,
+    clock: FakeClock,
+    figures: Figures,
 ) -> None:
     want = expected(kind.name, fault)
     assert res.code == want.code, res.stderr
     assert want.message in res.stderr, res.stderr
     attempts, faulted = _attempts(emu, kind, outage)
     assert faulted >= 1, "the fault was never hit"
-    FIGURES["faults_injected"] += faulted
+    figures.counts["faults_injected"] += faulted
     if want.retried:
         assert attempts > faulted, f"not retried: {attempts} attempts, {faulted} faulted"
     else:
@@ -194,14 +242,14 @@ def _check(
         req_ids = {r.query["reqId"][0] for r in emu.requests if r.method == "POST"}
         assert len(req_ids) == 1
     if builds:
-        assert res.exported["BUILD_ID"] == builds[0].id  # the user can see the child
+        assert res.exports["BUILD_ID"] == builds[0].id  # the user can see the child
     if fault == "429 Retry-After" and want.retried:
         assert float(RETRY_AFTER) in clock.sleeps  # Retry-After honoured
     if kind.name == "terminate":
         terminated = builds[0].terminated_at is not None
         assert terminated == (fault != "redirect"), "the child must be stopped once accepted"
     if kind.name == "annotations":
-        assert ("VERSION" in res.exported) == want.retried
+        assert ("VERSION" in res.exports) == want.retried
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -213,23 +261,26 @@ def test_fault(
     foreign: Emulator,
     fake_clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    run: Callable[..., Result],
+    figures: Figures,
 ) -> None:
     kind = KINDS[kind_name]
     short_read_timeout(monkeypatch, READ_TIMEOUT)
     outage = _arm(emu, kind, fault, foreign, monkeypatch)
-    env = base_env(emu.url, PIPELINE_ID=kind.pipeline, **dict(kind.env))
+    env = base_env(emu, PIPELINE_ID=kind.pipeline, **dict(kind.env))
     passed = False
     try:
-        res = run_step(env, tmp_path=tmp_path, clock=fake_clock)
+        res = run(
+            env,
+        )
         if fault == "read timeout":
             _let_delayed_requests_end(emu)
-        _check(res, emu, kind, fault, outage, fake_clock)
+        _check(res, emu, kind, fault, outage, fake_clock, figures)
         assert foreign.requests == []  # the key never went to another host
         passed = True
     finally:
         runs = len(emu.runs())
-        MATRIX.append(
+        figures.matrix.append(
             MatrixRow(
                 kind_name,
                 fault,
@@ -296,17 +347,21 @@ PERSISTENT = {
 
 
 @pytest.mark.parametrize("case", list(PERSISTENT))
-def test_persistent_fault(case: str, emu: Emulator, fake_clock: FakeClock, tmp_path: Path) -> None:
+def test_persistent_fault(
+    case: str, emu: Emulator, fake_clock: FakeClock, run: Callable[..., Result], figures: Figures
+) -> None:
     pipeline, fault, code, message = PERSISTENT[case]
     emu.add_fault(fault)
-    env = base_env(emu.url, PIPELINE_ID=pipeline, TIMEOUT_MINS="1")
+    env = base_env(emu, PIPELINE_ID=pipeline, TIMEOUT_MINS="1")
     if pipeline == "proj/slow":
         env["ON_TIMEOUT"] = "terminate"
     started = fake_clock.now()
     passed = False
     try:
-        res = run_step(env, tmp_path=tmp_path, clock=fake_clock)
-        FIGURES["faults_injected"] += sum(r.fault is not None for r in emu.requests)
+        res = run(
+            env,
+        )
+        figures.counts["faults_injected"] += sum(r.fault is not None for r in emu.requests)
         assert res.code == code, res.stderr
         assert message in res.stderr
         assert res.stderr.strip().splitlines()[-1].startswith("cfstep: ")
@@ -315,37 +370,20 @@ def test_persistent_fault(case: str, emu: Emulator, fake_clock: FakeClock, tmp_p
         passed = True
     finally:
         runs = len(emu.runs())
-        MATRIX.append(MatrixRow(case, "persistent", f"exit {code}", passed, runs, max(0, runs - 1)))
+        figures.matrix.append(
+            MatrixRow(case, "persistent", f"exit {code}", passed, runs, max(0, runs - 1))
+        )
 
 
 def test_run_refused_for_good_gives_up_within_60_seconds(
-    fake_clock: FakeClock, tmp_path: Path
+    fake_clock: FakeClock, run: Callable[..., Result], figures: Figures
 ) -> None:
     """A closed port: nothing listens, the run request is retried for 60 s, then exit 4."""
-    env = base_env(f"http://127.0.0.1:{free_port()}", PIPELINE_ID="proj/ok")
-    res = run_step(env, tmp_path=tmp_path, clock=fake_clock)
+    env = base_env(None, CF_URL=f"http://127.0.0.1:{free_port()}", PIPELINE_ID="proj/ok")
+    res = run(
+        env,
+    )
     assert res.code == 4
     assert "connection refused" in res.stderr
     assert 50 <= sum(fake_clock.sleeps) <= 60
-    MATRIX.append(MatrixRow("run", "closed port", "exit 4", True, 0, 0))
-
-
-def test_zz_matrix_summary() -> None:
-    """Printed last: the matrix and its counts (run with -s, or see the terminal summary)."""
-    grid = [r for r in MATRIX if r.request in KINDS and r.fault in FAULTS]
-    if len(grid) < len(KINDS) * len(FAULTS):
-        pytest.skip("the matrix was only partly run (-k or deselection)")
-    width = max(len(f) for f in FAULTS)
-    print(f"\n{'fault':<{width}}  " + "  ".join(f"{k:<21}" for k in KINDS))
-    for fault in FAULTS:
-        cells = []
-        for kind in KINDS:
-            row = next(r for r in grid if r.request == kind and r.fault == fault)
-            cells.append(f"{('' if row.passed else 'FAIL ') + row.expected:<21}")
-        print(f"{fault:<{width}}  " + "  ".join(cells))
-    passed = sum(r.passed for r in MATRIX)
-    duplicates = sum(r.duplicates for r in MATRIX)
-    print(f"cases: {len(MATRIX)}, passed: {passed}, duplicate builds found: {duplicates}")
-    assert duplicates == 0
-    assert passed == len(MATRIX)
-    assert API_KEY  # the key every case scanned its output for
+    figures.matrix.append(MatrixRow("run", "closed port", "exit 4", True, 0, 0))

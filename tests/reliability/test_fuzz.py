@@ -10,11 +10,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_kit import FIGURES
 
 from cfstep import conditions, inputs, options
 from cfstep.errors import ConditionError, InputError
 from cfstep.model import Config
+from harness import Figures
 
 FUZZ = settings(
     max_examples=400,
@@ -85,8 +85,10 @@ def _asks_for_help(argv: list[str]) -> bool:
 
 @FUZZ
 @given(env=env_dicts, argv=argv_lists)
-def test_inputs_parse_raises_only_input_errors(env: dict[str, str], argv: list[str]) -> None:
-    FIGURES["fuzz_inputs"] += 1
+def test_inputs_parse_raises_only_input_errors(
+    env: dict[str, str], argv: list[str], figures: Figures
+) -> None:
+    figures.counts["fuzz_inputs"] += 1
     out = io.StringIO()
     failure: InputError | SystemExit | None = None
     try:
@@ -134,9 +136,9 @@ expressions = st.one_of(
 @FUZZ
 @given(expression=expressions, names=variables)
 def test_conditions_evaluate_raises_only_condition_errors(
-    expression: str, names: dict[str, Any]
+    expression: str, names: dict[str, Any], figures: Figures
 ) -> None:
-    FIGURES["fuzz_conditions"] += 1
+    figures.counts["fuzz_conditions"] += 1
     try:
         result: object = conditions.evaluate(expression, names)
     except ConditionError as exc:
@@ -146,9 +148,11 @@ def test_conditions_evaluate_raises_only_condition_errors(
 
 @settings(FUZZ, max_examples=150)
 @given(expression=st.text(max_size=400), names=variables)
-def test_conditions_decide_with_substitution(expression: str, names: dict[str, Any]) -> None:
+def test_conditions_decide_with_substitution(
+    expression: str, names: dict[str, Any], figures: Figures
+) -> None:
     """The step's own path: substitution, then evaluation, errors named per condition."""
-    FIGURES["fuzz_conditions"] += 1
+    figures.counts["fuzz_conditions"] += 1
     environ = {k: str(v) for k, v in names.items()}
     try:
         result: object = conditions.decide([("c", expression)], [], environ).run

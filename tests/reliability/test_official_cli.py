@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reliability_kit import API_KEY
 
 from cfstep.emulator import Emulator, RecordedRequest
+from harness import API_KEY
 
 pytestmark = pytest.mark.node
 

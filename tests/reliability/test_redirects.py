@@ -1,4 +1,4 @@
-"""Redirects (SPEC §8): the API key is never sent to a host other than CF_URL's.
+"""Redirects (docs/reliability.md): the API key is never sent to a host other than CF_URL's.
 
 A second emulator on another port plays the foreign host; whatever the redirect (status,
 absolute or scheme-relative Location, on any request), it receives no request at all.
@@ -6,14 +6,12 @@ absolute or scheme-relative Location, on any request), it receives no request at
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
-from reliability_kit import API_KEY, FIGURES, base_env, run_step
 
 from cfstep.emulator import Emulator, Fault
-from fakeclock import FakeClock
+from harness import API_KEY, Figures, Result, base_env
 from scenarios import DEFAULT_SCENARIO
 
 REQUESTS = {
@@ -39,8 +37,8 @@ def test_no_request_reaches_the_foreign_host(
     status: int,
     emu: Emulator,
     foreign: Emulator,
-    fake_clock: FakeClock,
-    tmp_path: Path,
+    run: Callable[..., Result],
+    figures: Figures,
 ) -> None:
     method, prefix, pipeline, code = REQUESTS[request_name]
     # scheme-relative for some: a client resolving it would go to the foreign host too
@@ -48,8 +46,10 @@ def test_no_request_reaches_the_foreign_host(
     emu.add_fault(
         Fault(method, prefix, "redirect", times=-1, status=status, location=f"{where}{prefix}x")
     )
-    res = run_step(base_env(emu.url, PIPELINE_ID=pipeline), tmp_path=tmp_path, clock=fake_clock)
-    FIGURES["redirects"] += 1
+    res = run(
+        base_env(emu, PIPELINE_ID=pipeline),
+    )
+    figures.counts["redirects"] += 1
     assert res.code == code, res.stderr
     assert foreign.requests == []
     redirected = [r for r in emu.requests if r.fault == "redirect"]

@@ -1,6 +1,6 @@
 # cfstep: trigger a Codefresh pipeline and follow the child build (docs/container.md).
 #
-#   docker build -t cfstep:1.0.0 .                       # pip reaches PyPI for the 2 deps
+#   docker build -t cfstep:1.0.0 .                       # pip reaches PyPI for the 3 deps
 #   podman build --pull=never --network host \
 #       -v "$PWD/build/wheelhouse:/wheels:ro" -t cfstep:1.0.0 .   # offline: host wheelhouse
 #
@@ -22,7 +22,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY cfstep/ cfstep/
 
-# A wheelhouse mounted at /wheels (pyyaml, simpleeval and setuptools to build with) makes
+# A wheelhouse mounted at /wheels (pyyaml, regex, simpleeval and setuptools to build with) makes
 # the build offline; without one pip uses the package index.
 RUN set -eu; \
     if [ -n "$(ls /wheels/*.whl 2>/dev/null)" ]; then \

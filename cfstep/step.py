@@ -17,6 +17,7 @@ from cfstep.follow import Child, Follower
 from cfstep.inputs import ChildSpec, Config
 from cfstep.schedule import Clock, Jitter, Sleep
 from cfstep.transport import new_session
+from cfstep.values import shown
 
 TERMINATE_BUDGET_SECONDS = 20.0
 CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
@@ -164,7 +165,15 @@ class _FanOut:
             values[f"BUILD_URL_{child.index}"] = child.url
         step_name = self.config.environ.get("CF_STEP_NAME", "").strip()
         if step_name and child is started[0]:
-            values[f"{step_name}_CF_OUTPUT_URL"] = child.url
+            key = f"{step_name}_CF_OUTPUT_URL"
+            if outputs.valid_key(key):
+                values[key] = child.url
+            else:  # a name that could write other lines into the export file
+                self.rt.console.say(
+                    f"warning: CF_STEP_NAME {shown(step_name)} is not a name of letters, "
+                    "digits and _; the step's link output (<CF_STEP_NAME>_CF_OUTPUT_URL) "
+                    "is not exported"
+                )
         self.exporter.export(values, mask=False)
 
     # -- following ------------------------------------------------------------------------
@@ -295,12 +304,9 @@ class _FanOut:
             )
             return {}
         returned, refused = results.returned_values(found, self.config.return_prefix)
-        for key in refused:
-            # A name that would break the KEY=VALUE export file, or overwrite the step's own
-            # outputs (a child's BUILD_STATUS is not this step's).
+        for key, reason in refused:
             self.rt.console.say(
-                f"warning: annotation {key!r} of {child.build_id} not returned: "
-                "use a name of letters, digits and _ that does not start with BUILD_"
+                f"warning: annotation {shown(key)} of {child.build_id} not returned: {reason}"
             )
         for name in returned:
             self.rt.console.say(f"returned {name} from {child.build_id}")

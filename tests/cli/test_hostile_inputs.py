@@ -101,3 +101,78 @@ def test_sigterm_while_a_pattern_backtracks_is_honoured(real_emu: Emulator, tmp_
     assert result.code == 143, result.stderr
     assert not result.sent("POST", RUN_PREFIX)
     assert "SIGTERM" in result.stderr
+
+
+# -- returned values: a documented rule, one warning per refusal --------------------------
+
+HOSTILE_RETURNS = {
+    "cfstep_out_PATH": "/tmp/evil:/usr/bin",
+    "cfstep_out_LD_PRELOAD": "/tmp/evil.so",
+    "cfstep_out_HOME": "/tmp/evil",
+    "cfstep_out_CF_API_KEY": "stolen",
+    "cfstep_out_CF_BRANCH": "main",
+    "cfstep_out_PYTHONPATH": "/tmp/evil",
+    "cfstep_out_BUILD_STATUS": "success",
+    "cfstep_out_go_CF_OUTPUT_URL": "https://evil.example.com",
+    "cfstep_out_https_proxy": "http://evil.example.com:3128",
+    "cfstep_out_HUGE": "x" * 300_000,
+    "cfstep_out_NUL": "a\x00b",
+    "cfstep_out_ESC": "\x1b[31mred",
+    "cfstep_out_VERSION": "1.2.3",
+    "cfstep_out_NOTES": "line one\nline two",
+}
+
+
+def test_returned_values_are_filtered_by_the_documented_rule(
+    emu: Emulator, clock: FakeClock
+) -> None:
+    emu.add_pipeline(
+        "proj/hostile-returns",
+        {
+            "timeline": [{"status": "running", "seconds": 1}],
+            "final": "success",
+            "annotations": HOSTILE_RETURNS,
+        },
+    )
+    env = base_env(emu, PIPELINE_ID="proj/hostile-returns", CF_STEP_NAME="go")
+    result = run_step(emu, env, clock=clock)
+    assert result.code == 0, result.stderr
+    (build,) = emu.runs()
+    assert result.exports == {
+        "BUILD_ID": build.id,
+        "BUILD_URL": f"{emu.url}/build/{build.id}",
+        "go_CF_OUTPUT_URL": f"{emu.url}/build/{build.id}",
+        "BUILD_STATUS": "success",
+        "BUILD_DURATION_SECONDS": "1",
+        "VERSION": "1.2.3",
+        "NOTES": "line one line two",
+    }
+    refusals = [line for line in result.stderr_lines if "not returned" in line]
+    assert len(refusals) == len(HOSTILE_RETURNS) - 2  # one line each
+    assert all(len(line) < 400 for line in refusals)  # the 300 KB value is not shown
+    assert "\x00" not in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\x00" not in result.export_text
+    assert "\x1b" not in result.export_text
+
+
+# -- output keys: one validator for every key written --------------------------------------
+
+
+def test_a_step_name_with_a_line_break_writes_no_extra_line(
+    emu: Emulator, clock: FakeClock
+) -> None:
+    env = base_env(emu, PIPELINE_ID="proj/fail", CF_STEP_NAME="go\nBUILD_STATUS=success\nx")
+    result = run_step(emu, env, clock=clock)
+    assert result.code == 1
+    (build,) = emu.runs()
+    assert result.exports == {
+        "BUILD_ID": build.id,
+        "BUILD_URL": f"{emu.url}/build/{build.id}",
+        "BUILD_STATUS": "error",
+        "BUILD_DURATION_SECONDS": "1",
+    }
+    assert all("=" in line for line in result.export_text.splitlines())
+    warnings = [line for line in result.stderr_lines if "CF_STEP_NAME" in line]
+    assert len(warnings) == 1
+    assert "not exported" in warnings[0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from cfstep.console import clip
 from cfstep.errors import ApiError
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
 from cfstep.transport import Response, Session, TransportError, quote_segment
@@ -269,7 +270,7 @@ def _server_message(response: Response) -> str:
     if isinstance(data, dict):
         message = data.get("message") or data.get("error")
         if isinstance(message, str):
-            return " ".join(message.split())[:300]
+            return clip(" ".join(message.split()), 300)
     if "html" in response.headers.get("content-type", ""):
         return "an HTML page"
-    return " ".join(response.text(200).split())
+    return clip(" ".join(response.text(201).split()), 200)

@@ -67,6 +67,8 @@ class Exporter:
                 continue
             text = self._console.mask(str(value)) if mask else str(value)
             single_line = " ".join(text.splitlines())
+            if mask:  # and the final text: a secret's lines joined are a form of it too
+                single_line = self._console.mask(single_line)
             self.values[key] = single_line
             lines.append(f"{key}={single_line}\n")
         try:

@@ -62,7 +62,7 @@ def failure(code: int, child: Child) -> CfstepError:
         case 3:
             return WaitTimedOut(
                 f"{what} did not end within TIMEOUT_MINS"
-                f" (status {child.status}) — raise TIMEOUT_MINS or set "
+                f" (status {status_text(child)}) — raise TIMEOUT_MINS or set "
                 f"ON_TIMEOUT; see {child.url}"
             )
         case 2:
@@ -71,6 +71,11 @@ def failure(code: int, child: Child) -> CfstepError:
             return ChildFailed(
                 f"{what} ended in {child.outcome} — see its log above or at {child.url}"
             )
+
+
+def status_text(child: Child) -> str:
+    """The child's last status for a message: never "None" when none was read yet."""
+    return child.status or "not read yet"
 
 
 def whole(seconds: float | None) -> int | None:

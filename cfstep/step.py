@@ -208,7 +208,7 @@ class _FanOut:
             case "detach":
                 child.outcome = "detached"
                 self.rt.console.say(
-                    f"warning: {child.build_id} still {child.status} after "
+                    f"warning: {child.build_id} still {results.status_text(child)} after "
                     f"{limit}; leaving it running (ON_TIMEOUT=detach): "
                     f"{child.url}"
                 )
@@ -217,7 +217,8 @@ class _FanOut:
                 self.follower.terminate(child, TERMINATE_BUDGET_SECONDS)
             case _:
                 self.rt.console.say(
-                    f"timeout after {limit}: {child.build_id} is still {child.status}, left running"
+                    f"timeout after {limit}: {child.build_id} is still "
+                    f"{results.status_text(child)}, left running"
                 )
 
     def _stop(self, child: Child, outcome: str, budget: float) -> None:

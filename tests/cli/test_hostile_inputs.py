@@ -5,6 +5,7 @@ are filtered, and no secret reaches any output whatever the shape of the error."
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -308,3 +309,53 @@ def test_a_multi_line_secret_returned_is_masked_in_its_joined_form(
     result = run_step(emu, env, clock=clock)
     assert result.code == 0
     assert "SENSITIVE" not in result.exports["KEY"]
+
+
+# -- smaller: bad text is exit 5 with one line, never 70; no "status None" -------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        ({"CF_URL": "http://127.0.0.1:9/ä"}, "non-ASCII"),
+        ({"CF_URL": "http://" + "a" * 64 + ".example.com"}, "1 to 63 characters"),
+        ({"PIPELINE_ID": os.fsdecode(b"proj/\xffok")}, "not UTF-8"),
+        ({"VARIABLE": os.fsdecode(b"A=\xff")}, "not UTF-8"),
+        ({"BUILD_ID": "abc\ndef", "PIPELINE_ID": ""}, "not a build id"),
+    ],
+    ids=["url-non-ascii", "url-long-label", "pipeline-not-utf8", "variable-not-utf8", "build-id"],
+)
+def test_unusable_text_is_exit_5_with_one_line(
+    emu: Emulator, clock: FakeClock, extra: dict[str, str], says: str
+) -> None:
+    env = {**base_env(emu, PIPELINE_ID="proj/ok"), **extra}
+    result = run_step(emu, env, clock=clock)
+    assert result.code == 5, result.stderr
+    assert result.requests == []
+    assert result.exports == {}
+    (line,) = result.stderr_lines
+    assert says in line
+
+
+def test_a_build_id_with_a_trailing_line_break_is_followed_without_it(
+    emu: Emulator, clock: FakeClock
+) -> None:
+    started = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok", DETACH="true"), clock=clock)
+    build_id = started.exports["BUILD_ID"]
+    result = run_step(emu, base_env(emu, BUILD_ID=build_id + "\n"), clock=clock)
+    assert result.code == 0, result.stderr
+    assert result.exports["BUILD_ID"] == build_id
+    assert result.exports["BUILD_URL"] == f"{emu.url}/build/{build_id}"
+    assert result.exports["BUILD_STATUS"] == "success"
+
+
+def test_a_timeout_before_any_status_never_says_status_none(
+    emu: Emulator, clock: FakeClock
+) -> None:
+    emu.add_fault(Fault("GET", "/api/builds/", "status", times=-1, status=503))
+    env = base_env(emu, PIPELINE_ID="proj/ok", TIMEOUT_MINS="0.1")
+    result = run_step(emu, env, clock=clock)
+    assert result.code == 3, result.stderr
+    assert result.exports["BUILD_STATUS"] == "timeout"
+    assert "None" not in result.stderr
+    assert "not read yet" in result.stderr_lines[-1]

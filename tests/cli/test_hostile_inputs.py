@@ -359,3 +359,44 @@ def test_a_timeout_before_any_status_never_says_status_none(
     assert result.exports["BUILD_STATUS"] == "timeout"
     assert "None" not in result.stderr
     assert "not read yet" in result.stderr_lines[-1]
+
+
+# The README's advice for values from untrusted branches, with its own example.
+README_CONDITIONS = (
+    'onMain: \'Variable("CF_BRANCH") == "main"\'\n'
+    'deployRequested: \'match(Variable("CF_COMMIT_MESSAGE"), "\\\\[deploy\\\\]", false)\'\n'
+)
+BREAKOUT_BRANCH = 'x"=="x"||"a'  # a valid git branch name
+
+
+def test_the_readme_condition_example_is_the_readme_text() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    indented = "".join(f"        {line}\n" for line in README_CONDITIONS.splitlines())
+    assert indented in readme
+
+
+def test_a_branch_that_breaks_out_of_quotes_is_held_by_variable(
+    emu: Emulator, clock: FakeClock
+) -> None:
+    pasted = base_env(
+        emu,
+        PIPELINE_ID="proj/ok",
+        CF_BRANCH=BREAKOUT_BRANCH,
+        CONDITION_ALL='\'"${{CF_BRANCH}}" == "main"\'',
+    )
+    assert run_step(emu, pasted, clock=clock).exports["BUILD_STATUS"] == "success"  # the hazard
+    named = base_env(
+        emu,
+        PIPELINE_ID="proj/ok",
+        CF_BRANCH=BREAKOUT_BRANCH,
+        CF_COMMIT_MESSAGE="fix: [deploy]",
+        CONDITION_ALL=README_CONDITIONS,
+    )
+    result = run_step(emu, named, clock=clock)
+    assert result.code == 0
+    assert result.exports == {"BUILD_STATUS": "skipped"}
+    assert "onMain" in result.stderr
+    named["CF_BRANCH"] = "main"
+    result = run_step(emu, named, clock=clock)
+    assert result.code == 0, result.stderr
+    assert result.exports["BUILD_STATUS"] == "success"

@@ -382,9 +382,11 @@ def test_a_branch_that_breaks_out_of_quotes_is_held_by_variable(
         emu,
         PIPELINE_ID="proj/ok",
         CF_BRANCH=BREAKOUT_BRANCH,
-        CONDITION_ALL='\'"${{CF_BRANCH}}" == "main"\'',
+        CONDITION_ALL='"${{CF_BRANCH}}" == "main"',
     )
     assert run_step(emu, pasted, clock=clock).exports["BUILD_STATUS"] == "success"  # the hazard
+    pasted["CF_BRANCH"] = "feature/x"
+    assert run_step(emu, pasted, clock=clock).exports == {"BUILD_STATUS": "skipped"}
     named = base_env(
         emu,
         PIPELINE_ID="proj/ok",

@@ -28,11 +28,13 @@ _RESERVED_NAMES = frozenset(
         "PERLLIB", "RUBYOPT", "RUBYLIB", "CLASSPATH", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
         "JDK_JAVA_OPTIONS", "KUBECONFIG", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
         "ALL_PROXY", "FTP_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE",
-        "SSL_CERT_DIR", "INSECURE", "CA_BUNDLE",
+        "SSL_CERT_DIR", "INSECURE", "CA_BUNDLE", "GOPROXY", "GOFLAGS", "MAVEN_OPTS",
+        "GRADLE_OPTS",
     }
 )  # fmt: skip
 _RESERVED_PREFIXES = (
     "BUILD_", "CF_", "LD_", "DYLD_", "PYTHON", "LC_", "GIT_", "SSH_", "DOCKER_", "MALLOC_",
+    "PIP_", "NPM_CONFIG_",
 )  # fmt: skip
 _RESERVED_SUFFIXES = ("_CF_OUTPUT_URL",)
 # C0 controls but tab and line breaks (a value's lines are joined with spaces), DEL, C1.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from cfstep.console import clip
 from cfstep.errors import ApiError
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
 from cfstep.transport import Response, Session, TransportError, quote_segment
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_BUILD_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class TransientApiError(ApiError):
@@ -127,7 +128,7 @@ class CodefreshClient:
             if response.status in (200, 201):
                 build_id = _build_id_from(response)
                 if build_id is None:
-                    raise TransientApiError(f"unreadable answer {response.text(80)!r}")
+                    raise TransientApiError(f"unreadable answer {clip(response.text(81), 80)!r}")
                 return build_id
             if response.status in RUN_RETRY_STATUSES:
                 raise TransientApiError(
@@ -221,8 +222,8 @@ def _build_id_from(response: Response) -> str | None:
         data = response.text(200).strip()
     if isinstance(data, dict):
         data = data.get("id") or data.get("workflowId")
-    if isinstance(data, str) and _BUILD_ID.match(data):
-        return data
+    if isinstance(data, str) and _BUILD_ID.fullmatch(data.strip()):
+        return data.strip()
     return None
 
 
@@ -278,7 +279,7 @@ def _server_message(response: Response) -> str:
     if isinstance(data, dict):
         message = data.get("message") or data.get("error")
         if isinstance(message, str):
-            return " ".join(message.split())[:300]
+            return clip(" ".join(message.split()), 300)
     if "html" in response.headers.get("content-type", ""):
         return "an HTML page"
-    return " ".join(response.text(200).split())
+    return clip(" ".join(response.text(201).split()), 200)

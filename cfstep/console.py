@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 MASK = "***"
+CUT = "…"
+"""Ends a text cut short (`clip`): a secret's beginning just before it is masked too."""
+MIN_MASKED_LINE = 6
+"""A line of a multi-line secret (a PEM key) is masked on its own from this length: a
+shorter one (`-----`, `==`) says nothing and would mask ordinary text."""
+MIN_MASKED_CUT = 3
+"""A secret's beginning left before CUT is masked from this length."""
 
 
 class Console:
@@ -23,19 +30,37 @@ class Console:
         self._secrets: list[str] = []
 
     def add_secrets(self, values: Iterable[str]) -> None:
-        """Mask these values, also as they appear JSON-escaped or percent-encoded."""
+        """Mask these values, also in every form a message may give them: escaped,
+        percent-encoded, whitespace-collapsed, line by line, or cut short."""
         forms = set(self._secrets)
         for value in values:
             if value:
-                forms.update({value, json.dumps(value)[1:-1], percent_encoded(value)})
+                forms.update(_forms(value))
         forms.discard("")
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = sorted(forms, key=len, reverse=True)
 
     def mask(self, text: str) -> str:
+        """The text as it may be shown: call it on the final text, after any cutting,
+        escaping or joining of lines."""
         for secret in self._secrets:
-            text = text.replace(secret, MASK)
+            if secret in text:
+                text = text.replace(secret, MASK)
+        if CUT in text and self._secrets:
+            pieces = text.split(CUT)
+            text = CUT.join([*(self._mask_cut(p) for p in pieces[:-1]), pieces[-1]])
         return text
+
+    def _mask_cut(self, head: str) -> str:
+        """`head` with a secret's beginning at its end masked: the text was cut there."""
+        for secret in self._secrets:
+            tail = head[-(len(secret) - 1) :] if len(secret) > 1 else ""
+            start = tail.find(secret[0])
+            while start != -1 and len(tail) - start >= MIN_MASKED_CUT:
+                if secret.startswith(tail[start:]):
+                    return head[: len(head) - len(tail) + start] + MASK
+                start = tail.find(secret[0], start + 1)
+        return head
 
     def say(self, line: str) -> None:
         print(self.mask(line), file=self._err or sys.stderr, flush=True)
@@ -44,12 +69,44 @@ class Console:
         print(self.mask(text), file=self._out or sys.stdout, flush=True)
 
 
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in CUT when cut, so that `Console.mask` still
+    masks a secret cut in half."""
+    return text if len(text) <= limit else text[:limit] + CUT
+
+
+def _forms(value: str) -> set[str]:
+    """The secret as messages may show it: as is, with its whitespace collapsed or its lines
+    joined; each of those JSON-escaped, repr-escaped, with `\\` doubled, `"` escaped, line
+    breaks written `\\n`, percent-encoded; and each long line of a multi-line secret."""
+    found: set[str] = set()
+    for text in {value, " ".join(value.split()), " ".join(value.splitlines())}:
+        found.update(
+            {
+                text,
+                json.dumps(text)[1:-1],
+                json.dumps(text, ensure_ascii=False)[1:-1],
+                repr(text)[1:-1],
+                text.replace("\\", "\\\\"),
+                text.replace('"', '\\"'),
+                text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r"),
+                percent_encoded(text),
+            }
+        )
+    lines = [line.strip() for line in value.splitlines()]
+    if len(lines) > 1:
+        found.update(line for line in lines if len(line) >= MIN_MASKED_LINE)
+    return found
+
+
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def percent_encoded(value: str) -> str:
     """`urllib.parse.quote(value, safe="")`, without importing urllib.parse on start-up."""
-    return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in value.encode())
+    return "".join(
+        chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in value.encode("utf-8", "surrogatepass")
+    )
 
 
 def duration(seconds: float) -> str:

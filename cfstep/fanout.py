@@ -30,8 +30,10 @@ _ALIASES = {
 def parse_pipelines(text: str, defaults: ChildSpec) -> tuple[ChildSpec, ...]:
     data = documents.load_yaml("PIPELINES", text)
     if not isinstance(data, list) or not data:
+        # The text is not shown: it may hold a child's secrets.
+        what = "an empty list" if isinstance(data, list) else f"a {_kind(data)}"
         raise InputError(
-            f"PIPELINES: {values.shown(text)} is not a non-empty list — write a YAML list of "
+            f"PIPELINES: holds {what}, not a non-empty list — write a YAML list of "
             "pipeline names or of maps with a `pipeline` key"
         )
     return tuple(_child(i, item, defaults) for i, item in enumerate(data, start=1))
@@ -43,7 +45,7 @@ def _child(index: int, item: object, defaults: ChildSpec) -> ChildSpec:
         return dataclasses.replace(defaults, pipeline=item.strip())
     if not isinstance(item, dict):
         raise InputError(
-            f"{where}: {values.shown(str(item))} is neither a pipeline name nor "
+            f"{where}: is a {_kind(item)}, neither a pipeline name nor "
             "a map — write `- project/pipeline` or `- pipeline: project/pipeline`"
         )
     changes: dict[str, Any] = {}
@@ -73,8 +75,23 @@ def _field(where: str, key: str, value: object) -> object:
 
 def _text(name: str, value: object) -> object:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise InputError(f"{name}: {values.shown(str(value))} is not text")
+        # A map or list is never echoed: a misplaced `secrets:` item holds the secret.
+        raise InputError(
+            f"{name}: is a {_kind(value)}, not text — write a plain value"
+            + (" (KEY=VALUE, or a map of KEY: value)" if name.endswith(_PAIRS) else "")
+        )
     return str(value)
+
+
+def _kind(value: object) -> str:
+    """What YAML gave, in YAML's words, for a message that must not show the value."""
+    if isinstance(value, dict):
+        return "map"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, bool):
+        return "boolean"
+    return "empty value" if value is None else type(value).__name__
 
 
 def _pack(name: str, value: object) -> object:

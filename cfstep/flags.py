@@ -30,12 +30,27 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         # argparse echoes the arguments it did not recognise, and one may carry a secret
-        # (`--secrets=TOKEN=…`, a misspelt -S): show what stands before an `=` (README, "Safety").
+        # (`--secrets=TOKEN=…`, `--apikey KEY`, a misspelt -S): show the flags only, up to
+        # an `=`, and no value at all (README, "Safety").
         head, sep, rest = message.partition("unrecognized arguments: ")
         if sep:
-            shown = [a.partition("=")[0] + ("=…" if "=" in a else "") for a in rest.split()]
-            message = head + sep + " ".join(shown)
+            message = head + sep + " ".join(_hide_values(rest.split(" ")))
         raise InputError(f"command line: {message} — see `cfstep --help`")
+
+
+def _hide_values(args: list[str]) -> list[str]:
+    """Unknown flags up to an `=`; a word after an unknown flag may be its value (a key)
+    and is hidden; an extra word on its own (a second pipeline) is shown."""
+    shown = []
+    after_flag = False
+    for arg in args:
+        if arg.startswith("-") and len(arg) > 1:
+            shown.append(arg.partition("=")[0] + ("=…" if "=" in arg else ""))
+            after_flag = "=" not in arg
+        else:
+            shown.append("(its value, hidden)" if after_flag else arg)
+            after_flag = False
+    return shown
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

@@ -92,12 +92,13 @@ class _Raw:
                 return self.text(name)
 
     def text(self, name: str) -> str | None:
-        """The stripped text of a scalar input; empty counts as unset (the default)."""
+        """The stripped text of a scalar input; empty counts as unset (the default). Leading
+        and trailing whitespace, a final line break included, is never part of a value."""
         flag = self.flags.get(name)
         value = flag if flag is not None else self.environ.get(name)
         if value is None or not value.strip():
             return BY_ENV[name].default
-        return value.strip()
+        return values.utf8_text(name, value.strip())
 
     def flag_or_env_given(self, name: str) -> bool:
         return self.flags.get(name) is not None or bool(self.environ.get(name, "").strip())
@@ -111,8 +112,8 @@ class _Raw:
     def items(self, name: str) -> tuple[str, ...]:
         flag = self.flags.get(name)
         if flag is not None:
-            return tuple(flag)
-        return values.parse_list(name, self.environ.get(name, ""))
+            return tuple(values.utf8_text(name, item) for item in flag)
+        return values.parse_list(name, values.utf8_text(name, self.environ.get(name, "")))
 
     def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
         return tuple(values.parse_pair(name, item) for item in self.items(name))
@@ -162,6 +163,11 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
             f"TIMEOUT_MINS: {raw.text('TIMEOUT_MINS')!r} must be more than 0 — "
             "give the longest wait in minutes, e.g. 45 or 0.5; use DETACH=true not to wait"
         )
+    if build_id is not None and not _BUILD_ID.fullmatch(build_id):
+        raise InputError(
+            f"BUILD_ID: {values.shown(build_id)} is not a build id (letters, digits, - and _) "
+            "— give the id at the end of the build's URL"
+        )
     api_key = _api_key(raw)
     straight = {o.config: raw.value(o) for o in OPTIONS if o.config is not None}
     return Config(
@@ -200,18 +206,32 @@ def _api_key(raw: _Raw) -> str | None:
 # scheme://host[:port][/path]: checked with `re` (loaded already) rather than urllib.parse,
 # which the skip path would import for this alone; no user:password@ in a URL the key goes to.
 _HTTP_URL = re.compile(
-    r"(?i)https?://(?:\[[0-9a-f:.]+\]|[^\s/?#@:\[\]]+)(?::(?P<port>\d{1,5}))?(?:[/?#]\S*)?"
+    r"(?i)https?://(?:\[[0-9a-f:.]+\]|(?P<host>[^\s/?#@:\[\]]+))(?::(?P<port>\d{1,5}))?"
+    r"(?:[/?#]\S*)?"
 )
+# What the API client accepts as a build id in the run answer; it goes into URLs and outputs.
+_BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def _url(text: str) -> str:
     url = text.rstrip("/")
     match = _HTTP_URL.fullmatch(url)
+    shown = re.sub(r"//[^/]*@", "//***@", text)  # never echo user:password
     if match is None or int(match["port"] or 1) not in range(1, 65536):
-        shown = re.sub(r"//[^/]*@", "//***@", text)  # never echo user:password
         raise InputError(
             f"CF_URL: {shown!r} is not an http(s) URL — give the Codefresh address, "
             f"e.g. {DEFAULT_URL}"
+        )
+    if not url.isascii() or not url.isprintable():
+        raise InputError(
+            f"CF_URL: {shown!r} holds a non-ASCII or control character — percent-encode it, "
+            "and write an international host name in its xn-- form"
+        )
+    labels = (match["host"] or "").rstrip(".").split(".")
+    if match["host"] and not all(1 <= len(label) <= 63 for label in labels):
+        raise InputError(
+            f"CF_URL: {shown!r} has an invalid host name (each dot-separated part must be 1 "
+            "to 63 characters) — check the address"
         )
     return url
 

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 
 from cfstep.console import Console
 from cfstep.errors import InputError
+from cfstep.values import shown
 
 # Paths are plain strings: pathlib costs ~15 ms of start-up here and buys nothing
 # (docs/performance.md).
 META_EXPORT = "/meta/env_vars_to_export"
 _NAME_ATTEMPTS = 8  # temporary names tried; 48 random bits each, so a clash is next to impossible
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def valid_key(key: str) -> bool:
+    """An output name: letters, digits and _, not starting with a digit. Anything else (a
+    line break, `=`, a space) would break the KEY=VALUE file or the shell that reads it."""
+    return key.isascii() and _KEY.fullmatch(key) is not None
 
 
 def locate(explicit: str | None, volume_path: str | None, meta: str = META_EXPORT) -> str | None:
@@ -42,6 +52,7 @@ class Exporter:
         self.values: dict[str, str] = {}
         self._console = console
         self._warned = False
+        self._refused_keys: set[str] = set()
         if path is not None:
             # Fail now, before anything is started, if it cannot be written: an input error,
             # exit 5, nothing sent.
@@ -58,8 +69,13 @@ class Exporter:
         a short secret such as `1`, masking would corrupt BUILD_ID for the later steps."""
         lines = []
         for key, value in values.items():
+            if not valid_key(key):
+                self._refuse(key)
+                continue
             text = self._console.mask(str(value)) if mask else str(value)
             single_line = " ".join(text.splitlines())
+            if mask:  # and the final text: a secret's lines joined are a form of it too
+                single_line = self._console.mask(single_line)
             self.values[key] = single_line
             lines.append(f"{key}={single_line}\n")
         try:
@@ -73,6 +89,14 @@ class Exporter:
                     f"warning: cannot write the export file {self.path} any more "
                     f"({exc.strerror or exc}); later steps will not see these outputs"
                 )
+
+    def _refuse(self, key: str) -> None:
+        if key not in self._refused_keys:
+            self._refused_keys.add(key)
+            self._console.say(
+                f"warning: not exporting {shown(key)}: an output name is letters, digits and "
+                "_, not starting with a digit"
+            )
 
     def _append(self, text: str) -> None:
         if self.path is None:

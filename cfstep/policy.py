@@ -36,7 +36,7 @@ class Policy:
             case "detach":
                 child.outcome = Outcome.DETACHED
                 self.console.say(
-                    f"warning: {child.build_id} still {child.status} after "
+                    f"warning: {child.build_id} still {results.status_text(child)} after "
                     f"{limit}; leaving it running (ON_TIMEOUT=detach): "
                     f"{child.url}"
                 )
@@ -45,7 +45,8 @@ class Policy:
                 self.follower.terminate(child, TERMINATE_BUDGET_SECONDS)
             case _:
                 self.console.say(
-                    f"timeout after {limit}: {child.build_id} is still {child.status}, left running"
+                    f"timeout after {limit}: {child.build_id} is still "
+                    f"{results.status_text(child)}, left running"
                 )
 
     def stop(self, child: Child, active: list[Child], budget: float) -> None:

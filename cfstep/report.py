@@ -12,6 +12,7 @@ from cfstep.errors import CfstepError
 from cfstep.follow import Child, Follower
 from cfstep.model import Config, Outcome
 from cfstep.schedule import Clock
+from cfstep.values import shown
 
 ANNOTATIONS_BUDGET_SECONDS = 20.0
 # Outcomes whose log is worth showing: the child failed on its own.
@@ -65,8 +66,18 @@ class Report:
             values[f"BUILD_URL_{child.index}"] = child.url
         if child is started[0]:
             for step in self._linked_steps():
-                values[f"{step}_CF_OUTPUT_URL"] = child.url
+                self._add_link(values, step, child.url)
         self.exporter.export(values, mask=False)
+
+    def _add_link(self, values: dict[str, str], step: str, url: str) -> None:
+        key = f"{step}_CF_OUTPUT_URL"
+        if outputs.valid_key(key):
+            values[key] = url
+        else:  # a name that could write other lines into the export file
+            self.console.say(
+                f"warning: the step name {shown(step)} is not a name of letters, digits and _; "
+                "its link output (<CF_STEP_NAME>_CF_OUTPUT_URL) is not exported"
+            )
 
     def _linked_steps(self) -> list[str]:
         """Steps that show the (first) child's URL as a link in Codefresh's UI: this step
@@ -110,12 +121,9 @@ class Report:
             )
             return {}
         returned, refused = results.returned_values(found, self.config.return_prefix)
-        for key in refused:
-            # A name that would break the KEY=VALUE export file, or overwrite the step's own
-            # outputs (a child's BUILD_STATUS is not this step's).
+        for key, reason in refused:
             self.console.say(
-                f"warning: annotation {key!r} of {child.build_id} not returned: "
-                "use a name of letters, digits and _ that does not start with BUILD_"
+                f"warning: annotation {shown(key)} of {child.build_id} not returned: {reason}"
             )
         for name in returned:
             self.console.say(f"returned {name} from {child.build_id}")

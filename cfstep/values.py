@@ -39,6 +39,19 @@ def shown_input(name: str, value: str) -> str:
     return "(the value is hidden)" if "secret" in name.lower() else shown(value)
 
 
+def utf8_text(name: str, text: str) -> str:
+    """The text, if it is text: an environment value holding bytes that are not UTF-8
+    reaches Python as lone surrogates, which nothing can send or write."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{name}: holds bytes that are not UTF-8 text (at character {exc.start + 1}) — "
+            "write the value in UTF-8"
+        ) from None
+    return text
+
+
 def parse_bool(name: str, text: str) -> bool:
     word = text.strip().lower()
     if word in _TRUE:

@@ -21,6 +21,7 @@ SKIP_PATH_FORBIDDEN = (
     "cfstep.flags",
     "yaml",
     "pathlib",
+    "regex",  # only a condition that uses match() or a /regex/ branch filter loads it
 )
 
 

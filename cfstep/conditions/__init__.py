@@ -17,6 +17,7 @@ from cfstep.conditions import _regex
 from cfstep.conditions._evaluate import evaluate_tree
 from cfstep.conditions._js import JS_WHITESPACE as _JS_TRIM
 from cfstep.conditions._js import JsError
+from cfstep.conditions._regex import time_limit
 from cfstep.documents import json_as_yaml, load_yaml_or_none
 from cfstep.errors import ConditionError
 
@@ -65,7 +66,8 @@ def evaluate(expression: str, variables: Mapping[str, object]) -> bool:
     _check_length(expression, "the expression")
     text = expression.strip(_JS_TRIM)
     try:
-        return evaluate_tree(text, variables)
+        with time_limit():
+            return evaluate_tree(text, variables)
     except JsError as exc:
         raise ConditionError(str(exc)) from exc
 
@@ -127,7 +129,8 @@ def _branch_matches(branch: str, item: str, input_name: str) -> bool:
         compiled = _regex.compile_js(
             source, ignore_case="i" in flags, multiline="m" in flags, dotall="s" in flags
         )
-        return _regex.search(compiled, branch, sticky="y" in flags)
+        with time_limit():
+            return _regex.search(compiled, branch, sticky="y" in flags)
     except JsError as exc:
         raise ConditionError(f"{input_name}: {item!r}: {exc}") from exc
 

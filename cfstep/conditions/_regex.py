@@ -1,4 +1,4 @@
-"""JavaScript regular expressions (no `u` flag, with Annex B) translated to Python `re`.
+"""JavaScript regular expressions (no `u` flag, with Annex B) translated for `regex`.
 
 Python's `re` reads many patterns differently: `$` also matches before a final newline,
 `\\d`/`\\w`/`\\s`/`\\b` are Unicode-aware, `{,3}` is a quantifier, `\\a` is a bell, `[^]` and
@@ -11,17 +11,31 @@ Strings are matched as UTF-16 code units (each astral character split in two), a
 JavaScript RegExp without the `u` flag sees them. Longer than the package's other modules:
 one translator, its grammar in one place.
 
-Work is bounded: Python's `re` cannot be interrupted, so patterns that can backtrack
-exponentially (a repetition inside a repetition) only run on short subjects, and the subject
-length is bounded by the number of unbounded repetitions in the pattern.
+The translation is a pattern Python's `re` would read the same way; it is run by the `regex`
+package (PyPI), which reads it alike and, unlike `re`, takes a timeout: matching is bounded
+by time (TIME_LIMIT_SECONDS for one evaluation, all its matches together), not by the shape
+of the pattern, so ordinary conditions on long commit messages run, and a pattern that would
+backtrack for ever stops with an error naming the limit. A SIGTERM is then honoured as soon
+as the match returns. `regex` is imported only when a pattern is compiled.
+
+Compiling is not interruptible, and `regex` lays out a counted repetition's minimum copies
+when compiling (`a{10000000}` takes seconds): the counts, multiplied through nesting, are
+bounded (MAX_EXPANSION).
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from cfstep.conditions._js import JsError, LazyPattern, units
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing
+if TYPE_CHECKING:
+    import regex
 
 _LINE_TERMINATORS = "\n\r\u2028\u2029"
 _WS_CLASS = (
@@ -59,10 +73,11 @@ _DIGITS = re.compile(r"[0-9]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JS_NAME = LazyPattern(r"[$A-Za-z_\u0080-\uffff][$0-9A-Za-z_\u0080-\uffff]*")
 
-MAX_SUBJECT_NESTED = 16
-"""Longest subject for a pattern with a repetition inside a repetition (exponential)."""
-WORK_BUDGET = 2 * 10**7
-"""Bound on subject length times the product of each repetition's reach (polynomial)."""
+TIME_LIMIT_SECONDS = 1.0
+"""Longest time all the matches of one evaluation may take together."""
+MAX_EXPANSION = 100_000
+"""Bound on a pattern's size with each repetition's minimum count laid out (`regex`
+compiles `a{1000}` as a thousand `a`s): compiling cannot be interrupted."""
 
 
 def _lit(cp: int) -> str:
@@ -89,12 +104,6 @@ def _class_body(ranges: list[tuple[int, int]]) -> str:
 
 
 @dataclass
-class _Stats:
-    nesting: int = 0
-    maxima: list[int] = field(default_factory=list)
-
-
-@dataclass
 class _Translator:
     src: str
     dotall: bool = False
@@ -105,7 +114,6 @@ class _Translator:
     closed: set[int] = field(default_factory=set)
     closed_names: set[str] = field(default_factory=set)
     opened: int = 0
-    stats: _Stats = field(default_factory=_Stats)
 
     def fail(self, message: str) -> JsError:
         return JsError(f"Invalid regular expression: /{self.src}/: {message}")
@@ -139,43 +147,45 @@ class _Translator:
 
     def translate(self) -> str:
         self.prescan()
-        out, _ = self.disjunction()
+        out, size = self.disjunction()
         if self.pos < len(self.src):
             raise self.fail("Unmatched ')'")
+        if size > MAX_EXPANSION:
+            raise JsError(
+                f"regex limit: /{self.src}/ has repetition counts that lay out {size:,} "
+                f"atoms, more than {MAX_EXPANSION:,} — use smaller {{n}} counts"
+            )
         return out
 
     def disjunction(self) -> tuple[str, int]:
-        """Returns the pattern and the deepest repetition count within it."""
+        """The pattern and its size with each repetition's minimum count laid out."""
         alts: list[str] = []
-        depth = 0
+        size = 0
         while True:
-            alt, d = self.alternative()
+            alt, alt_size = self.alternative()
             alts.append(alt)
-            depth = max(depth, d)
+            size += alt_size
             if self.peek() == "|":
                 self.pos += 1
                 continue
-            # a repeated alternation can backtrack like a repetition inside a repetition
-            return "|".join(alts), depth if len(alts) == 1 else max(depth, 1)
+            return "|".join(alts), size
 
     def alternative(self) -> tuple[str, int]:
         parts: list[str] = []
-        depth = 0
+        size = 0
         while self.pos < len(self.src) and self.peek() not in ("|", ")"):
-            atom, quantifiable, inner = self.term()
+            atom, quantifiable, atom_size = self.term()
             q = self.quantifier()
             if q is not None:
                 if not quantifiable:
                     raise self.fail("Nothing to repeat")
-                text, maximum = q
-                inner += 1
-                if maximum > 1:
-                    self.stats.maxima.append(maximum)
-                    self.stats.nesting = max(self.stats.nesting, inner)
+                text, minimum = q
+                atom_size *= max(minimum, 1)
                 atom = (atom if _SINGLE.fullmatch(atom) else f"(?:{atom})") + text
-            depth = max(depth, inner)
+            # Capped as it grows, so nested counts cannot build a number of a million digits.
+            size = min(size + atom_size, MAX_EXPANSION + 1)
             parts.append(atom)
-        return "".join(parts), depth
+        return "".join(parts), size
 
     def braced(self) -> re.Match[str] | None:
         return _BRACED.match(self.src, self.pos)
@@ -184,7 +194,7 @@ class _Translator:
         c = self.peek()
         if c in ("*", "+", "?") and c:
             self.pos += 1
-            text, maximum = c, (1 if c == "?" else 1 << 32)
+            text, minimum = c, (1 if c == "+" else 0)
         elif c == "{" and (m := self.braced()):
             lo = int(m.group(1))
             if m.group(2) is None:
@@ -199,7 +209,7 @@ class _Translator:
                 raise JsError("regex limit: repetition count too large")
             self.pos = m.end()
             text = f"{{{lo},}}" if hi == 1 << 32 else f"{{{lo},{min(hi, 0xFFFFFFFE)}}}"
-            maximum = hi
+            minimum = lo
         else:
             return None
         if self.peek() == "?":
@@ -208,24 +218,24 @@ class _Translator:
         nxt = self.peek()
         if (nxt in ("*", "+", "?") and nxt) or (nxt == "{" and self.braced()):
             raise self.fail("Nothing to repeat")
-        return text, maximum
+        return text, minimum
 
     def term(self) -> tuple[str, bool, int]:  # noqa: PLR0911 - one return per atom kind
-        """One atom or assertion: (python text, quantifiable, repetition depth inside)."""
+        """One atom or assertion: (python text, quantifiable, size with counts laid out)."""
         c = self.peek()
         self.pos += 1
         if c == "^":
-            return ("(?:^|(?<=[\\n\\r\\u2028\\u2029]))" if self.multiline else "^"), False, 0
+            return ("(?:^|(?<=[\\n\\r\\u2028\\u2029]))" if self.multiline else "^"), False, 1
         if c == "$":
             if self.multiline:
-                return "(?=[\\n\\r\\u2028\\u2029]|\\Z)", False, 0
-            return "\\Z", False, 0
+                return "(?=[\\n\\r\\u2028\\u2029]|\\Z)", False, 1
+            return "\\Z", False, 1
         if c == ".":
-            return ("[\\x00-\\U0010ffff]" if self.dotall else "[^\\n\\r\\u2028\\u2029]"), True, 0
+            return ("[\\x00-\\U0010ffff]" if self.dotall else "[^\\n\\r\\u2028\\u2029]"), True, 1
         if c == "(":
             return self.group()
         if c == "[":
-            return self.char_class(), True, 0
+            return self.char_class(), True, 1
         if c == "\\":
             return self.atom_escape()
         if c in ("*", "+", "?"):
@@ -235,7 +245,7 @@ class _Translator:
             if self.braced():
                 raise self.fail("Nothing to repeat")
             self.pos += 1
-        return _lit(ord(c)), True, 0
+        return _lit(ord(c)), True, 1
 
     def group(self) -> tuple[str, bool, int]:
         quantifiable = True
@@ -266,22 +276,22 @@ class _Translator:
                 self.pos = end + 1
                 self.opened += 1
                 number = self.opened
-                body, depth = self.disjunction()
+                body, size = self.disjunction()
                 self.close_paren()
                 self.closed.add(number)
                 self.closed_names.add(name)
-                return f"(?P<{name}>{body})", True, depth
+                return f"(?P<{name}>{body})", True, size
             else:
                 raise self.fail("Invalid group")
-            body, depth = self.disjunction()
+            body, size = self.disjunction()
             self.close_paren()
-            return f"{prefix}{body})", quantifiable, depth
+            return f"{prefix}{body})", quantifiable, size
         self.opened += 1
         number = self.opened
-        body, depth = self.disjunction()
+        body, size = self.disjunction()
         self.close_paren()
         self.closed.add(number)
-        return f"({body})", True, depth
+        return f"({body})", True, size
 
     def close_paren(self) -> None:
         if self.peek() != ")":
@@ -308,32 +318,32 @@ class _Translator:
             return (
                 "(?-i:(?:(?<=[0-9A-Z_a-z])(?![0-9A-Z_a-z])|(?<![0-9A-Z_a-z])(?=[0-9A-Z_a-z])))",
                 False,
-                0,
+                1,
             )
         if c == "B":
             return (
                 "(?-i:(?:(?<=[0-9A-Z_a-z])(?=[0-9A-Z_a-z])|(?<![0-9A-Z_a-z])(?![0-9A-Z_a-z])))",
                 False,
-                0,
+                1,
             )
         if c in _SETS:
             ranges, negated = _SETS[c]
-            return f"(?-i:[{'^' if negated else ''}{_class_body(ranges)}])", True, 0
+            return f"(?-i:[{'^' if negated else ''}{_class_body(ranges)}])", True, 1
         if c.isdigit() and c.isascii() and c != "0":
             start = self.pos - 1
             m = _DIGITS.match(self.src, start)
             number = int(m.group()) if m else 0
             if m is not None and number <= self.groups_total:
                 self.pos = m.end()
-                return self.backref(number), True, 0
+                return self.backref(number), True, 1
             self.pos = start + 1
         if c == "k" and self.names:
             m = _GROUP_NAME_REF.match(self.src, self.pos)
             if m is None or m.group(1) not in self.names:
                 raise self.fail("Invalid named reference")
             self.pos = m.end()
-            return self.named_ref(m.group(1)), True, 0
-        return _lit(self.character_escape(c, in_class=False)), True, 0
+            return self.named_ref(m.group(1)), True, 1
+        return _lit(self.character_escape(c, in_class=False)), True, 1
 
     def character_escape(self, c: str, *, in_class: bool) -> int:  # noqa: PLR0911 - per escape
         """The code unit of an escape whose first character `c` was consumed."""
@@ -424,9 +434,8 @@ class _Translator:
 
 @dataclass(frozen=True)
 class Compiled:
-    pattern: re.Pattern[str]
-    nested: bool
-    maxima: tuple[int, ...]
+    source: str
+    pattern: regex.Pattern[str]
 
 
 _CACHE: dict[tuple[str, bool, bool, bool], Compiled] = {}
@@ -441,40 +450,49 @@ def compile_js(
         return hit
     t = _Translator(units(source), dotall=dotall, multiline=multiline)
     text = t.translate()
+    import regex  # only a condition that matches a pattern pays for it
+
     try:
-        pattern = re.compile(text, re.IGNORECASE if ignore_case else 0)
-    except re.error as exc:
+        pattern = regex.compile(text, regex.IGNORECASE if ignore_case else 0)
+    except regex.error as exc:
         raise JsError(f"regex not supported: /{source}/ cannot be run in Python ({exc})") from exc
     except (RecursionError, OverflowError) as exc:
         raise JsError(f"regex limit: /{source}/ is too complex") from exc
-    if t.stats.nesting > 2:
-        raise JsError(
-            f"regex limit: /{source}/ nests repetitions {t.stats.nesting} deep, which can "
-            "backtrack for ever; at most a repetition inside a repetition is allowed"
-        )
-    compiled = Compiled(pattern, t.stats.nesting == 2, tuple(t.stats.maxima))
+    compiled = Compiled(source, pattern)
     if len(_CACHE) < 256:
         _CACHE[key] = compiled
     return compiled
 
 
+_deadline: float | None = None  # of the evaluation under way, set by `time_limit`
+
+
+@contextmanager
+def time_limit(seconds: float = TIME_LIMIT_SECONDS) -> Iterator[None]:
+    """One evaluation's matches share `seconds`, so a condition of many slow matches cannot
+    hold the step (and a SIGTERM) for longer than that."""
+    global _deadline  # noqa: PLW0603 - one evaluation at a time, on the main thread
+    outer, _deadline = _deadline, time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline = outer
+
+
 def search(compiled: Compiled, subject: str, *, sticky: bool = False) -> bool:
-    """Whether the pattern matches the subject, within the work limits."""
+    """Whether the pattern matches the subject, within the time left to this evaluation."""
     s = units(subject)
-    n = len(s)
-    if compiled.nested and n > MAX_SUBJECT_NESTED:
+    now = time.monotonic()
+    left = TIME_LIMIT_SECONDS if _deadline is None else _deadline - now
+    try:
+        if left <= 0:
+            raise TimeoutError
+        if sticky:
+            return compiled.pattern.match(s, timeout=left) is not None
+        return compiled.pattern.search(s, timeout=left) is not None
+    except TimeoutError:
         raise JsError(
-            f"regex limit: a pattern with a repetition inside a repetition is only run on "
-            f"subjects up to {MAX_SUBJECT_NESTED} characters (this one has {n})"
-        )
-    work = n
-    for maximum in compiled.maxima:
-        work *= min(maximum, n) + 1
-        if work > WORK_BUDGET:
-            raise JsError(
-                f"regex limit: a subject of {n} characters is too long for a pattern with "
-                f"{len(compiled.maxima)} repetitions (work bound {WORK_BUDGET:,})"
-            )
-    if sticky:
-        return compiled.pattern.match(s) is not None
-    return compiled.pattern.search(s) is not None
+            f"regex limit: matching /{compiled.source}/ against {len(s)} characters took "
+            f"more than the {TIME_LIMIT_SECONDS:g} s a condition's matches may take — "
+            "simplify the pattern (a repetition inside a repetition backtracks for ever)"
+        ) from None

@@ -14,8 +14,9 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from cfstep.errors import ApiError
+from cfstep.request import quote_segment
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
-from cfstep.transport import Response, Session, TransportError, quote_segment
+from cfstep.transport import Response, Session, TransportError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (SPEC §8); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BUILD_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+LOG_TAIL_BYTES = 1024 * 1024  # of a child's log, only the end is shown
 
 
 class TransientApiError(ApiError):
@@ -123,6 +125,8 @@ class CodefreshClient:
                     "POST", path, query={"reqId": req_id}, body=body, timeout=timeout
                 )
             except TransportError as exc:
+                if not exc.retryable:
+                    raise ApiError(f"could not start {pipeline!r}: {exc}") from exc
                 raise TransientApiError(str(exc)) from exc
             if response.status in (200, 201):
                 build_id = _build_id_from(response)
@@ -159,7 +163,15 @@ class CodefreshClient:
 
     def download_log(self, progress_id: str, timeout: float | None = None) -> str:
         path = f"/api/progress/download/{quote_segment(progress_id)}"
-        return self._get(path, timeout).body.decode("utf-8", "replace")
+        try:
+            response = self.session.request(
+                "GET", path, timeout=timeout, max_bytes=LOG_TAIL_BYTES, keep_tail=True
+            )
+        except TransportError as exc:
+            raise _no_answer(exc, f"GET {self.session.url_for(path)}: ") from exc
+        if response.status != 200:
+            raise _classify(response, "GET")
+        return response.body.decode("utf-8", "replace")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
         response = self._get(
@@ -201,7 +213,15 @@ class CodefreshClient:
         try:
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
-            raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
+            raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc
+
+
+def _no_answer(exc: TransportError, context: str) -> ApiError:
+    """No answer is worth waiting out, unless sending again cannot help (an untrusted
+    certificate, an oversized answer): that ends the run at once, exit 4."""
+    if exc.retryable:
+        return TransientApiError(f"{context}{exc}")
+    return ApiError(f"{context}{exc}")
 
 
 def _build_id_from(response: Response) -> str | None:

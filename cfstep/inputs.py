@@ -148,6 +148,12 @@ OPTIONS: tuple[Option, ...] = (
     _o("CF_URL", "--url", "text", "Codefresh URL", DEFAULT_URL),
     _o("INSECURE", "--insecure", "bool", "skip TLS verification", "false"),
     _o(
+        "CA_BUNDLE",
+        "--ca-bundle",
+        "text",
+        "PEM file of CAs to trust for CF_URL (REQUESTS_CA_BUNDLE works too)",
+    ),
+    _o(
         "EXPORT_FILE",
         "--export-file",
         "text",
@@ -210,6 +216,7 @@ class Config:
     api_key: str | None
     url: str
     insecure: bool
+    ca_bundle: str | None
     export_file: str | None
     output_json: str | None
     debug: bool
@@ -343,6 +350,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         api_key=api_key,
         url=url,
         insecure=raw.boolean("INSECURE"),
+        ca_bundle=_ca_bundle(raw.text("CA_BUNDLE")),
         export_file=_path(raw.text("EXPORT_FILE")),
         output_json=_path(raw.text("OUTPUT_JSON")),
         debug=raw.boolean("DEBUG"),
@@ -367,6 +375,13 @@ def _url(text: str) -> str:
             f"e.g. {DEFAULT_URL}"
         )
     return url
+
+
+def _ca_bundle(path: str | None) -> str | None:
+    """Checked now, so an unreadable bundle is an input error before any request."""
+    if path is not None:
+        values.check_ca_bundle("CA_BUNDLE", path)
+    return path
 
 
 def _path(text: str | None) -> str | None:

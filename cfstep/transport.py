@@ -223,13 +223,11 @@ def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) 
         while True:
             remaining = limits.deadline - time.monotonic()
             if remaining <= 0:
-                raise TransportError(
-                    "the answer did not arrive within its time bound", maybe_processed=True
-                )
+                raise TransportError(_OUT_OF_TIME, maybe_processed=True)
             sock = getattr(raw.connection, "sock", None)
             if sock is not None:
                 sock.settimeout(min(read_timeout, remaining))
-            chunk = raw.read1(_CHUNK)
+            chunk = raw.read1(_CHUNK, decode_content=True)
             if not chunk:
                 return b"".join(chunks)[-limits.max_bytes :]
             chunks.append(chunk)
@@ -242,7 +240,13 @@ def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) 
             while size - len(chunks[0]) >= limits.max_bytes:  # the head no tail needs
                 size -= len(chunks.pop(0))
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise TransportError(_describe(exc), maybe_processed=True) from exc
+        out_of_time = time.monotonic() >= limits.deadline - 0.01  # the read was cut short
+        raise TransportError(
+            _OUT_OF_TIME if out_of_time else _describe(exc), maybe_processed=True
+        ) from exc
+
+
+_OUT_OF_TIME = "the whole answer did not arrive within the request's time bound"
 
 
 def _no_answer(exc: requests.RequestException, url: str) -> TransportError:

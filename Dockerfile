@@ -1,6 +1,6 @@
 # cfstep: trigger a Codefresh pipeline and follow the child build (docs/container.md).
 #
-#   docker build -t cfstep:1.0.0 .                       # pip reaches PyPI for the 2 deps
+#   docker build -t cfstep:1.0.0 .                       # pip reaches the package index
 #   podman build --pull=never --network host \
 #       -v "$PWD/build/wheelhouse:/wheels:ro" -t cfstep:1.0.0 .   # offline: host wheelhouse
 #
@@ -22,8 +22,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY cfstep/ cfstep/
 
-# A wheelhouse mounted at /wheels (pyyaml, simpleeval and setuptools to build with) makes
-# the build offline; without one pip uses the package index.
+# A wheelhouse mounted at /wheels (requests and its dependencies, pyyaml, simpleeval, and
+# setuptools to build with) makes the build offline; without one pip uses the package index.
 RUN set -eu; \
     if [ -n "$(ls /wheels/*.whl 2>/dev/null)" ]; then \
         export PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels; \
@@ -57,7 +57,7 @@ COPY --from=build /opt/cfstep /opt/cfstep
 RUN /opt/cfstep/bin/python -c "import compileall, importlib, pkgutil, sys, cfstep; \
 [importlib.import_module(m.name) for m in pkgutil.walk_packages(cfstep.__path__, 'cfstep.') \
  if not m.name.endswith('__main__') and not m.name.startswith('cfstep.emulator')]; \
-import ssl, http.client, yaml; \
+import requests, yaml; \
 files = {getattr(m, '__file__', None) or '' for m in list(sys.modules.values())}; \
 sys.exit(not all(compileall.compile_file(f, quiet=2) \
     for f in sorted(files) if f.startswith(sys.base_prefix) and f.endswith('.py')))"

@@ -188,8 +188,10 @@ class Session:
                 raise _no_answer(exc, url) from exc
         try:
             body = _read_body(answer, limits, self._timeouts.read)
-        finally:
-            answer.close()
+        except BaseException:
+            answer.close()  # not read to its end: its connection cannot serve another request
+            raise
+        answer.raw.release_conn()  # read to its end: kept alive for the next request
         return Response(
             status=answer.status_code,
             reason=answer.reason or "",

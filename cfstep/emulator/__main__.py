@@ -38,11 +38,15 @@ def demo_scenario() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        tls = None
-        if args.tls_cert:
-            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
             tls.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            print(f"cfstep-emulator: cannot load the TLS certificate: {exc}", file=sys.stderr)
+            return 5
+    try:
         emulator = Emulator(
             args.scenario or demo_scenario(),
             api_key=args.api_key,
@@ -50,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             verbose=args.verbose,
             tls=tls,
         )
-    except (OSError, ssl.SSLError, ScenarioError) as exc:
+    except (OSError, ScenarioError) as exc:
         print(f"cfstep-emulator: cannot load scenario: {exc}", file=sys.stderr)
         return 5
     stopped = threading.Event()

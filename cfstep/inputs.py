@@ -322,7 +322,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
             "outside a pipeline pass --api-key or export CF_API_KEY"
         )
     if api_key and not (api_key.isascii() and api_key.isprintable()):
-        # It goes into the Authorization header; http.client would fail with a traceback.
+        # It goes into an HTTP header, where the HTTP client would fail with a traceback.
         raise InputError(
             "CF_API_KEY: holds a line break, a control or non-ASCII character (value hidden) "
             "— copy the key again without extra characters"

@@ -2,8 +2,9 @@
 bounded in time and size, no redirects followed.
 
 - Time: a connect and a read timeout on every call, and a total bound on the whole request
-  (the caller's deadline): the body is streamed in chunks and the request is abandoned
-  when its time is up, so a server that drips one byte at a time cannot hold the step.
+  (the caller's deadline): read timeouts count per read, so a server that drips one byte
+  at a time would never trip them; a watchdog cuts the connection when the request's time
+  is up, and the body is streamed in chunks with the deadline checked between them.
 - Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError; a log keeps only
   its last bytes.
 - Redirects are returned, never followed, so the API key never reaches another host.
@@ -21,8 +22,11 @@ reached the server (`TransportError.maybe_processed`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import socket
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -31,10 +35,15 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.utils import should_bypass_proxies
 
 from cfstep import __version__
 from cfstep.values import check_ca_bundle
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing itself
+if TYPE_CHECKING:
+    from typing import Any
 
 USER_AGENT = f"cfstep/{__version__}"
 API_BODY_LIMIT = 4 * 1024 * 1024  # a build or annotation list is a few KB
@@ -120,6 +129,8 @@ class Session:
         self._verify = tls_verify(insecure, ca_bundle, environ)
         self._http = requests.Session()
         self._http.trust_env = False  # proxies and CAs come from `environ`, below
+        for prefix in ("http://", "https://"):
+            self._http.mount(prefix, _WatchedAdapter())
         self._http.proxies.update(proxies_for(self.base_url, environ))
 
     def url_for(self, path: str, query: Mapping[str, str] | None = None) -> str:
@@ -167,6 +178,26 @@ class Session:
         limits: _Limits,
     ) -> Response:
         remaining = max(0.1, limits.deadline - time.monotonic())
+        watch = _Watch()
+        _sending.watch = watch
+        watchdog = threading.Timer(remaining, watch.cut)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return self._send(method, url, payload, headers, limits)
+        finally:
+            watchdog.cancel()
+            _sending.watch = None
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        payload: object,
+        headers: dict[str, str],
+        limits: _Limits,
+    ) -> Response:
+        remaining = max(0.1, limits.deadline - time.monotonic())
         with warnings.catch_warnings():
             if self._insecure:  # said once by the step, not on every request
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
@@ -185,6 +216,8 @@ class Session:
                     verify=self._verify,
                 )
             except requests.RequestException as exc:
+                if _sending.watch is not None and _sending.watch.was_cut:
+                    raise TransportError(_OUT_OF_TIME, maybe_processed=True) from exc
                 raise _no_answer(exc, url) from exc
         try:
             body = _read_body(answer, limits, self._timeouts.read)
@@ -206,6 +239,79 @@ class Session:
 
     def close(self) -> None:
         self._http.close()
+
+
+class _Watch:
+    """The connection a request is on, and the watchdog's cut when its time is up."""
+
+    def __init__(self) -> None:
+        self.connection: urllib3.connection.HTTPConnection | None = None
+        self.was_cut = False
+
+    def cut(self) -> None:
+        """Shut the socket down under the blocked read (from the watchdog's thread): the
+        read ends at once, and the connection is never used again."""
+        self.was_cut = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # socket.socket's own shutdown, not SSLSocket's, which would drop its TLS
+                # state under the reading thread's feet.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_sending = threading.local()  # .watch: the _Watch of the request this thread is sending
+
+
+def _watched(connection: urllib3.connection.HTTPConnection) -> None:
+    watch = getattr(_sending, "watch", None)
+    if watch is not None:
+        watch.connection = connection
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        _watched(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self)  # also a kept-alive connection, which connects no more
+        super().request(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        _watched(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, whose connections tell the watchdog which socket to cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS has connection classes of its own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
 
 
 @dataclass(frozen=True)

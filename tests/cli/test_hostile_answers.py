@@ -122,3 +122,30 @@ def test_retry_after_0_on_status_requests_is_no_storm(emu: Emulator, clock: Fake
     assert res.code == 3, res.stderr
     # the follower's backoff: 1, 2, 4, 8, 15, 15 ... s until the one-minute timeout
     assert len(res.sent("GET", "/api/builds/")) <= 12
+
+
+def _drip_head(closed: threading.Event) -> object:
+    """The status line and headers themselves, one byte every 0.2 s."""
+
+    def script(conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"y" * 1000 + b"\r\n\r\n"
+        try:
+            for byte in head:
+                conn.sendall(bytes([byte]))
+                time.sleep(0.2)
+        except OSError:
+            closed.set()
+
+    return script
+
+
+def test_dripping_headers_are_abandoned_at_the_total_bound() -> None:
+    closed = threading.Event()
+    with scripted_server(_drip_head(closed)) as url:  # type: ignore[arg-type]
+        session = new_session(url, "k", timeouts=Timeouts(connect=2, read=5, total=0.7))
+        with pytest.raises(TransportError) as caught:
+            session.request("POST", "/api/pipelines/run/x", body={})
+        session.close()
+        assert closed.wait(10)
+    assert "time bound" in str(caught.value)
+    assert caught.value.maybe_processed  # it was sent: the server may act on it

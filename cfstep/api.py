@@ -163,14 +163,7 @@ class CodefreshClient:
 
     def download_log(self, progress_id: str, timeout: float | None = None) -> str:
         path = f"/api/progress/download/{quote_segment(progress_id)}"
-        try:
-            response = self.session.request(
-                "GET", path, timeout=timeout, max_bytes=LOG_TAIL_BYTES, keep_tail=True
-            )
-        except TransportError as exc:
-            raise _no_answer(exc, f"GET {self.session.url_for(path)}: ") from exc
-        if response.status != 200:
-            raise _classify(response, "GET")
+        response = self._get(path, timeout, tail_bytes=LOG_TAIL_BYTES)
         return response.body.decode("utf-8", "replace")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
@@ -197,8 +190,9 @@ class CodefreshClient:
         *,
         query: Mapping[str, str] | None = None,
         build_id: str | None = None,
+        tail_bytes: int | None = None,
     ) -> Response:
-        response = self._call("GET", path, timeout, query=query)
+        response = self._call("GET", path, timeout, query=query, tail_bytes=tail_bytes)
         if response.status != 200:
             raise _classify(response, "GET", build_id=build_id)
         return response
@@ -209,8 +203,15 @@ class CodefreshClient:
         path: str,
         timeout: float | None,
         query: Mapping[str, str] | None = None,
+        tail_bytes: int | None = None,
     ) -> Response:
+        """`tail_bytes`: keep only the answer's last bytes (a log), else an oversized
+        answer is an error."""
         try:
+            if tail_bytes is not None:
+                return self.session.request(
+                    method, path, query=query, timeout=timeout, max_bytes=tail_bytes, keep_tail=True
+                )
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
             raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc

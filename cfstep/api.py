@@ -266,6 +266,8 @@ def refused(
             fix = "check that CF_API_KEY is set and valid"
         case 403:
             fix = "the API key may not do this: check its scopes and the pipeline's permissions"
+        case 407:
+            fix = "the proxy refused its credentials: check the user:password in HTTP_PROXY"
         case 404 if pipeline is not None:
             fix = f"pipeline {pipeline!r} not found: check PIPELINE_ID (project/pipeline or id)"
         case 404 if build_id is not None:

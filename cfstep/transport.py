@@ -106,6 +106,12 @@ class BodyTooLarge(TransportError):
     retryable = False
 
 
+class ProxyRefused(TransportError):
+    """The proxy wants other credentials (407): the same ones would be refused again."""
+
+    retryable = False
+
+
 class Session:
     """One keep-alive `requests.Session` to CF_URL; every request carries the key."""
 
@@ -380,6 +386,12 @@ def _no_answer(exc: requests.RequestException, url: str) -> TransportError:
         | requests.exceptions.SSLError,
     ) or isinstance(cause, _NOT_CONNECTED)
     if isinstance(exc, requests.exceptions.ProxyError):
+        if " 407 " in str(exc):
+            return ProxyRefused(
+                "the proxy refused its credentials (407 Proxy Authentication Required) — "
+                "check the user:password in HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY)",
+                maybe_processed=False,
+            )
         return TransportError(f"the proxy failed ({_cause(exc)})", maybe_processed=False)
     return TransportError(_cause(exc), maybe_processed=not never_left)
 
@@ -389,12 +401,15 @@ _NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.Conn
 
 def _cause(exc: BaseException) -> str:
     """The innermost reason of a requests/urllib3 error, without its object reprs."""
+    seen = {id(exc)}
     while True:
-        inner = getattr(exc, "reason", None) or (exc.args[0] if exc.args else None)
-        if not isinstance(inner, BaseException) or inner is exc:
-            break
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in exc.args if isinstance(a, BaseException)), None)
+        if inner is None or id(inner) in seen:
+            return _describe(exc)
+        seen.add(id(inner))
         exc = inner
-    return _describe(exc)
 
 
 def _describe(exc: BaseException) -> str:

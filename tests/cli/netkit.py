@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import select
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -16,8 +17,8 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authorization", "proxy-connecti
 
 
 class ForwardingProxy(ThreadingHTTPServer):
-    """A plain-HTTP forwarding proxy: absolute-URI requests are forwarded when they carry
-    `Proxy-Authorization: Basic user:password`, else answered 407."""
+    """A forwarding proxy: absolute-URI requests are forwarded, and CONNECT opens a tunnel
+    (for https), when they carry `Proxy-Authorization: Basic user:password`; else 407."""
 
     daemon_threads = True
 
@@ -54,6 +55,27 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self._forward()
 
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
+
+    def do_CONNECT(self) -> None:
+        if self.headers.get("Proxy-Authorization") != self.server.expected:
+            self.server.refused += 1
+            self._answer(
+                407,
+                "Proxy Authentication Required",
+                b"",
+                [
+                    ("Proxy-Authenticate", 'Basic realm="test"'),
+                ],
+            )
+            return
+        host, _, port = self.path.rpartition(":")
+        self.server.forwarded.append(("CONNECT", self.path))
+        with socket.create_connection((host, int(port)), timeout=10) as upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            _pipe(self.connection, upstream)
+        self.close_connection = True
 
     def _forward(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -99,6 +121,19 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def _pipe(a: socket.socket, b: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+    while True:
+        ready, _, _ = select.select([a, b], [], [], 10)
+        if not ready:
+            return
+        for sock in ready:
+            data = sock.recv(65536)
+            if not data:
+                return
+            (b if sock is a else a).sendall(data)
 
 
 Script = Callable[[socket.socket], None]

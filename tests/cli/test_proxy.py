@@ -55,7 +55,8 @@ def test_a_wrong_password_is_exit_4_and_not_shown(
     env = base_env(emu, PIPELINE_ID="proj/ok", HTTP_PROXY=proxy.url(USER, wrong), DEBUG="true")
     res = run_step(emu, env, clock=clock, secrets=[wrong])
     assert res.code == 4, res.stderr
-    assert "407" in res.stderr
+    assert "407" in res.stderr_lines[-1]
+    assert "HTTP_PROXY" in res.stderr_lines[-1]
     assert proxy.refused == 1  # a refusal, not retried
     assert emu.runs() == []
 

@@ -12,6 +12,7 @@ import trustme
 
 from cfstep.emulator import Emulator
 from cli.helpers import API_KEY, CLI_SCENARIO, base_env, run_step
+from cli.netkit import ForwardingProxy
 from fakeclock import FakeClock
 
 
@@ -101,3 +102,40 @@ def test_an_unreadable_bundle_is_an_input_error(
     assert res.stderr_lines[-1].startswith(f"cfstep: {name}: ")
     assert str(path) in res.stderr
     assert res.requests == []
+
+
+def test_https_through_a_proxy_tunnel_with_credentials(
+    tls_emu: Emulator, clock: FakeClock, ca_pem: str
+) -> None:
+    password = "tunnel-SENSITIVE-pw"  # noqa: S105 - planted
+    with ForwardingProxy("u", password) as proxy:
+        env = base_env(
+            tls_emu,
+            PIPELINE_ID="proj/ok",
+            CA_BUNDLE=ca_pem,
+            HTTPS_PROXY=proxy.url("u", password),
+            DEBUG="true",
+        )
+        res = run_step(tls_emu, env, clock=clock, secrets=[password])
+    assert res.code == 0, res.stderr
+    assert len(res.requests) >= 3
+    # one tunnel for the whole run: the session keeps its connection
+    assert proxy.forwarded == [("CONNECT", f"127.0.0.1:{tls_emu.port}")]
+
+
+def test_a_proxy_refusing_the_tunnel_is_exit_4_at_once(
+    tls_emu: Emulator, clock: FakeClock, ca_pem: str
+) -> None:
+    with ForwardingProxy("u", "right-pw") as proxy:
+        env = base_env(
+            tls_emu,
+            PIPELINE_ID="proj/ok",
+            CA_BUNDLE=ca_pem,
+            HTTPS_PROXY=proxy.url("u", "wrong-SENSITIVE-pw"),
+        )
+        res = run_step(tls_emu, env, clock=clock, secrets=["wrong-SENSITIVE-pw"])
+    assert res.code == 4, res.stderr
+    assert "407" in res.stderr_lines[-1]
+    assert "HTTPS_PROXY" in res.stderr_lines[-1]
+    assert proxy.refused == 1  # the same credentials would be refused again: not retried
+    assert tls_emu.requests == []

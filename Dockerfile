@@ -67,7 +67,7 @@ COPY --from=build /opt/cfstep /opt/cfstep
 RUN /opt/cfstep/bin/python -c "import compileall, importlib, pkgutil, sys, cfstep; \
 [importlib.import_module(m.name) for m in pkgutil.walk_packages(cfstep.__path__, 'cfstep.') \
  if not m.name.endswith('__main__') and not m.name.startswith('cfstep.emulator')]; \
-import ssl, http.client, yaml; \
+import requests, yaml; \
 files = {getattr(m, '__file__', None) or '' for m in list(sys.modules.values())}; \
 sys.exit(not all(compileall.compile_file(f, quiet=2) \
     for f in sorted(files) if f.startswith(sys.base_prefix) and f.endswith('.py')))"

@@ -14,7 +14,6 @@ over many jitter seeds, and Codefresh's official fixed 5 s poll.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import math
 import random
@@ -23,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import urllib3
 from common import API_KEY, ROOT, WORK, median, stats
 
 from cfstep.cli import main
@@ -39,19 +39,19 @@ POLL_MAX_SECONDS = 15.0
 
 @contextlib.contextmanager
 def counting_connects() -> Iterator[list[int]]:
-    """Count TCP connections cfstep opens (http.client's connect), in this process."""
+    """Count TCP connections cfstep opens (urllib3's connect, under requests), here."""
     count = [0]
-    original = http.client.HTTPConnection.connect
+    original = urllib3.connection.HTTPConnection.connect
 
-    def connect(self: http.client.HTTPConnection) -> None:
+    def connect(self: urllib3.connection.HTTPConnection) -> None:
         count[0] += 1
         original(self)
 
-    http.client.HTTPConnection.connect = connect  # type: ignore[method-assign]
+    urllib3.connection.HTTPConnection.connect = connect  # type: ignore[method-assign]
     try:
         yield count
     finally:
-        http.client.HTTPConnection.connect = original  # type: ignore[method-assign]
+        urllib3.connection.HTTPConnection.connect = original  # type: ignore[method-assign]
 
 
 def accelerated(seconds: float, seed: int) -> dict[str, Any]:

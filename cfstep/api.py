@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from cfstep.console import clip
 from cfstep.errors import ApiError
+from cfstep.request import quote_segment
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
-from cfstep.transport import Response, Session, TransportError, quote_segment
+from cfstep.transport import Response, Session, TransportError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+LOG_TAIL_BYTES = 1024 * 1024  # of a child's log, only the end is shown
 
 
 class TransientApiError(ApiError):
@@ -124,6 +126,8 @@ class CodefreshClient:
                     "POST", path, query={"reqId": req_id}, body=body, timeout=timeout
                 )
             except TransportError as exc:
+                if not exc.retryable:
+                    raise ApiError(f"could not start {pipeline!r}: {exc}") from exc
                 raise TransientApiError(str(exc)) from exc
             if response.status in (200, 201):
                 build_id = _build_id_from(response)
@@ -166,7 +170,8 @@ class CodefreshClient:
 
     def download_log(self, progress_id: str, timeout: float | None = None) -> str:
         path = f"/api/progress/download/{quote_segment(progress_id)}"
-        return self._get(path, timeout).body.decode("utf-8", "replace")
+        response = self._get(path, timeout, tail_bytes=LOG_TAIL_BYTES)
+        return response.body.decode("utf-8", "replace")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
         query = {"entityType": "workflow", "entityId": build_id}
@@ -195,8 +200,9 @@ class CodefreshClient:
         *,
         query: Mapping[str, str] | None = None,
         build_id: str | None = None,
+        tail_bytes: int | None = None,
     ) -> Response:
-        response = self._call("GET", path, timeout, query=query)
+        response = self._call("GET", path, timeout, query=query, tail_bytes=tail_bytes)
         if response.status != 200:
             raise _classify(response, "GET", build_id=build_id)
         return response
@@ -207,11 +213,26 @@ class CodefreshClient:
         path: str,
         timeout: float | None,
         query: Mapping[str, str] | None = None,
+        tail_bytes: int | None = None,
     ) -> Response:
+        """`tail_bytes`: keep only the answer's last bytes (a log), else an oversized
+        answer is an error."""
         try:
+            if tail_bytes is not None:
+                return self.session.request(
+                    method, path, query=query, timeout=timeout, max_bytes=tail_bytes, keep_tail=True
+                )
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
-            raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
+            raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc
+
+
+def _no_answer(exc: TransportError, context: str) -> ApiError:
+    """No answer is worth waiting out, unless sending again cannot help (an untrusted
+    certificate, an oversized answer): that ends the run at once, exit 4."""
+    if exc.retryable:
+        return TransientApiError(f"{context}{exc}")
+    return ApiError(f"{context}{exc}")
 
 
 def _build_id_from(response: Response) -> str | None:
@@ -255,6 +276,8 @@ def refused(
             fix = "check that CF_API_KEY is set and valid"
         case 403:
             fix = "the API key may not do this: check its scopes and the pipeline's permissions"
+        case 407:
+            fix = "the proxy refused its credentials: check the user:password in HTTP_PROXY"
         case 404 if pipeline is not None:
             fix = f"pipeline {pipeline!r} not found: check PIPELINE_ID (project/pipeline or id)"
         case 404 if build_id is not None:

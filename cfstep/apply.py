@@ -79,7 +79,7 @@ def apply_specs(
         config.api_key or "",
         insecure=config.insecure,
         debug=debug,
-        environ=config.platform.proxies,
+        environ=config.platform.network,
     )
     client = CodefreshClient(session, clock=clock, sleep=sleep, jitter=jitter)
     try:

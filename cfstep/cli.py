@@ -129,7 +129,26 @@ def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[
             elif arg.startswith(flag + "="):
                 value = arg[len(flag) + 1 :]
                 found.append(value if flag == "--api-key" else value.partition("=")[2])
+    found += proxy_passwords(environ)
     return [v for v in found if v]
+
+
+def proxy_passwords(environ: Mapping[str, str]) -> list[str]:
+    """The password of `http://user:password@proxy:3128` in a proxy variable: a secret, as
+    the key is; both as written and percent-decoded (as it is sent)."""
+    found = []
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+        for value in (environ.get(name, ""), environ.get(name.lower(), "")):
+            authority = value.partition("://")[2].partition("/")[0]
+            userinfo, at, _ = authority.rpartition("@")
+            password = userinfo.partition(":")[2] if at else ""
+            if password:
+                found.append(password)
+                if "%" in password:
+                    from urllib.parse import unquote  # rare: a percent-encoded proxy password
+
+                    found.append(unquote(password))
+    return found
 
 
 if __name__ == "__main__":

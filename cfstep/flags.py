@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cfstep import __version__
 from cfstep.errors import InputError
 from cfstep.options import OPTIONS, Kind, Option
 
@@ -75,6 +74,20 @@ def _terminal_columns() -> int:
         return 80
 
 
+class _Version(argparse.Action):
+    """argparse's version action, but the version is read (from the installed metadata) only
+    when --version is given, not on every start that has arguments."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        import cfstep  # the version is read only when --version is given
+
+        print(f"cfstep {cfstep.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cfstep",
@@ -84,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"cfstep {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     for option in OPTIONS:
         _add(parser, option)
     return parser

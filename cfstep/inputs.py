@@ -21,8 +21,13 @@ TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/perfo
 if TYPE_CHECKING:
     from typing import Any
 
-# What the build running the step hands to the HTTP session: proxies, in either case.
-_PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
+# What the build running the step hands to the HTTP session: proxies (in either case) and
+# the CA bundles requests reads (README, "Proxies and certificates").
+_NETWORK_NAMES = (
+    *("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"),
+    *("https_proxy", "http_proxy", "all_proxy", "no_proxy"),
+    *("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"),
+)
 
 
 def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
@@ -50,7 +55,7 @@ def platform(environ: Mapping[str, str]) -> Platform:
         typed_step=stripped("CFSTEP_TYPED_STEP"),
         branch=environ.get("CF_BRANCH", ""),
         volume_path=stripped("CF_VOLUME_PATH"),
-        proxies={name: environ[name] for name in _PROXY_NAMES if name in environ},
+        network={name: environ[name] for name in _NETWORK_NAMES if name in environ},
     )
 
 
@@ -169,6 +174,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
             "— give the id at the end of the build's URL"
         )
     api_key = _api_key(raw)
+    ca_bundle = _ca_bundle(raw.text("CA_BUNDLE"))
     straight = {o.config: raw.value(o) for o in OPTIONS if o.config is not None}
     return Config(
         **straight,
@@ -179,6 +185,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         on_timeout=_on_timeout(raw),
         api_key=api_key,
         url=url,
+        ca_bundle=ca_bundle,
         platform=platform(environ),
         condition_variables=environ,
         notices=_drop_in_notices(raw),
@@ -195,7 +202,7 @@ def _api_key(raw: _Raw) -> str | None:
             "outside a pipeline pass --api-key or export CF_API_KEY"
         )
     if api_key and not (api_key.isascii() and api_key.isprintable()):
-        # It goes into the Authorization header; http.client would fail with a traceback.
+        # It goes into an HTTP header, where the HTTP client would fail with a traceback.
         raise InputError(
             "CF_API_KEY: holds a line break, a control or non-ASCII character (value hidden) "
             "— copy the key again without extra characters"
@@ -234,6 +241,13 @@ def _url(text: str) -> str:
             "to 63 characters) — check the address"
         )
     return url
+
+
+def _ca_bundle(path: str | None) -> str | None:
+    """Checked now, so an unreadable bundle is an input error before any request."""
+    if path is not None:
+        values.check_ca_bundle("CA_BUNDLE", path)
+    return path
 
 
 def _on_timeout(raw: _Raw) -> str:

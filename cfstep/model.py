@@ -93,7 +93,8 @@ class Platform:
     typed_step: str | None = None
     branch: str = ""  # CF_BRANCH: what BRANCH_ONLY / BRANCH_IGNORE test
     volume_path: str | None = None  # CF_VOLUME_PATH: where the export file goes
-    proxies: Mapping[str, str] = field(default_factory=dict)  # HTTPS_PROXY, NO_PROXY, …
+    # HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, …: what the HTTP session reads
+    network: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class Config:
     # A condition may name any variable of the build (`${{X}}`, `Variable("X")`): the
     # condition evaluator alone is given the whole environment.
     condition_variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    ca_bundle: str | None = None  # CA_BUNDLE, checked readable
     notices: tuple[str, ...] = ()  # one line each, printed before anything starts
     pipeline_specs: tuple[PipelineSpec, ...] = ()  # PIPELINE_SPEC, read and checked
     spec_only: bool = False

@@ -302,6 +302,12 @@ OPTIONS: tuple[Option, ...] = (
     _o("CF_URL", "--url", Kind.TEXT, "Codefresh URL", DEFAULT_URL),
     _o("INSECURE", "--insecure", Kind.BOOL, "skip TLS verification", "false", config="insecure"),
     _o(
+        "CA_BUNDLE",
+        "--ca-bundle",
+        Kind.TEXT,
+        "PEM file of CAs to trust for CF_URL (REQUESTS_CA_BUNDLE works too)",
+    ),
+    _o(
         "EXPORT_FILE",
         "--export-file",
         Kind.TEXT,

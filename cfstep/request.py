@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
 from cfstep.model import ChildSpec, Config
-from cfstep.transport import quote_segment
+
+
+def quote_segment(name: str) -> str:
+    """A pipeline name as ONE path segment: `my-project/deploy` → `my-project%2Fdeploy`."""
+    return quote(name, safe="")
 
 
 def new_req_id() -> str:

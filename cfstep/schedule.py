@@ -30,16 +30,20 @@ def jitter(spread: float = 0.1, rng: random.Random | None = None) -> Jitter:
 
 @dataclass(frozen=True)
 class Backoff:
-    """`min(cap, base · factor^attempt) · jitter`; Retry-After wins when the server sends it."""
+    """`min(cap, base · factor^attempt) · jitter`; a longer Retry-After wins (up to 60 s).
+
+    A Retry-After shorter than the backoff never shortens the wait: `Retry-After: 0` from an
+    overloaded server would otherwise turn the retries into a storm of requests."""
 
     base: float = 0.5
     factor: float = 2.0
     cap: float = 10.0
 
     def delay(self, attempt: int, jitter_factor: float, retry_after: float | None = None) -> float:
+        backoff = min(self.cap, self.base * self.factor**attempt) * jitter_factor
         if retry_after is not None:
-            return min(retry_after, 60.0)
-        return min(self.cap, self.base * self.factor**attempt) * jitter_factor
+            return max(backoff, min(retry_after, 60.0))
+        return backoff
 
 
 def poll_interval(elapsed: float, ceiling: float, jitter_factor: float) -> float:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from cfstep.api import CodefreshClient, TransientApiError, refused
 from cfstep.errors import ApiError
-from cfstep.transport import Response, TransportError, quote_segment
+from cfstep.request import quote_segment
+from cfstep.transport import Response, TransportError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
 if TYPE_CHECKING:

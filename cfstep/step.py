@@ -85,11 +85,17 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
 
 def _client(config: Config, runtime: Runtime) -> CodefreshClient:
     debug = (lambda line: runtime.console.say(f"debug: {line}")) if config.debug else None
+    if config.insecure:
+        runtime.console.say(
+            f"warning: INSECURE=true: the TLS certificate of {config.url} is not verified; "
+            "prefer CA_BUNDLE (a PEM file of the CAs to trust)"
+        )
     session = new_session(
         config.url,
         config.api_key or "",
         insecure=config.insecure,
+        ca_bundle=config.ca_bundle,
         debug=debug,
-        environ=config.platform.proxies,
+        environ=config.platform.network,
     )
     return CodefreshClient(session, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter)

@@ -1,35 +1,62 @@
-"""The one HTTP session factory: keep-alive, connect and read timeouts, no redirects.
+"""The one HTTP session factory, on `requests`: one keep-alive session per run, every request
+bounded in time and size, no redirects followed.
 
-Built on the standard library's `http.client` rather than `requests`: on these machines
-`import requests` alone costs about 0.2 s, most of the step's start-up budget, and cfstep
-needs none of what it adds (we never follow redirects, the body is JSON, the retry policy is
-our own, see `cfstep.api`). A redirect is returned, never followed, so the API key is never
-sent to a host other than CF_URL's.
+- Time: a connect and a read timeout on every call, and a total bound on the whole request
+  (the caller's deadline): read timeouts count per read, so a server that drips one byte
+  at a time would never trip them; a watchdog cuts the connection when the request's time
+  is up, and the body is streamed in chunks with the deadline checked between them.
+- Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError; a log keeps only
+  its last bytes.
+- Redirects are returned, never followed, so the API key never reaches another host.
+- TLS is verified against CA_BUNDLE, else REQUESTS_CA_BUNDLE, else certifi's CAs; INSECURE
+  turns verification off (the step says so once).
+- Proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY, either case, `user:password@` included) come
+  from the environment the step was given, resolved with requests' own helpers; the session
+  does not trust the process environment, so `main(environ=...)` is the whole truth.
+
+The retry policy is not here: it is cfstep's own (`cfstep.api`), because only cfstep knows
+which requests may be sent twice. This module only says whether a failed request may have
+reached the server (`TransportError.maybe_processed`).
 """
 
 from __future__ import annotations
 
-import http.client
+import base64
+import contextlib
 import json
 import os
 import socket
-import ssl
+import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests.utils import should_bypass_proxies
 
 from cfstep import __version__
+from cfstep.values import check_ca_bundle
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing itself
+if TYPE_CHECKING:
+    from typing import Any
 
 USER_AGENT = f"cfstep/{__version__}"
+API_BODY_LIMIT = 4 * 1024 * 1024  # a build or annotation list is a few KB
+_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds for opening the connection and for each read of the answer."""
+    """Seconds for opening the connection, for each read, and for the whole request."""
 
     connect: float = 5.0
     read: float = 30.0
+    total: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -58,16 +85,35 @@ class Response:
 
 
 class TransportError(Exception):
-    """No HTTP answer: refused, timed out, dropped. `maybe_processed` when the request was
-    fully sent before it failed, so the server may have acted on it."""
+    """No usable HTTP answer: refused, timed out, dropped. `maybe_processed` when the request
+    may have reached the server, so it may have acted on it. `retryable` is False when
+    sending again cannot help (an untrusted certificate, an oversized answer)."""
+
+    retryable = True
 
     def __init__(self, message: str, *, maybe_processed: bool) -> None:
         super().__init__(message)
         self.maybe_processed = maybe_processed
 
 
+class TlsVerifyError(TransportError):
+    """CF_URL's certificate is not trusted: the same on every attempt."""
+
+    retryable = False
+
+
+class BodyTooLarge(TransportError):
+    retryable = False
+
+
+class ProxyRefused(TransportError):
+    """The proxy wants other credentials (407): the same ones would be refused again."""
+
+    retryable = False
+
+
 class Session:
-    """One keep-alive connection to CF_URL's host; every request carries the key."""
+    """One keep-alive `requests.Session` to CF_URL; every request carries the key."""
 
     def __init__(
         self,
@@ -75,24 +121,23 @@ class Session:
         api_key: str,
         *,
         insecure: bool = False,
+        ca_bundle: str | None = None,
         timeouts: Timeouts | None = None,
         debug: Callable[[str], None] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
+        environ = os.environ if environ is None else environ
         self.base_url = base_url.rstrip("/")
-        self._scheme = parts.scheme.lower()
-        self._host = parts.hostname or ""
-        self._port = parts.port or (443 if self._scheme == "https" else 80)
-        self._prefix = parts.path.rstrip("/")
-        self._api_key = api_key
-        self._insecure = insecure
+        self._auth = auth_header(api_key)
         self._timeouts = timeouts or Timeouts()
         self._debug = debug
-        self._proxy = _proxy_for(
-            self._scheme, self._host, os.environ if environ is None else environ
-        )
-        self._conn: http.client.HTTPConnection | None = None
+        self._insecure = insecure
+        self._verify = tls_verify(insecure, ca_bundle, environ)
+        self._http = requests.Session()
+        self._http.trust_env = False  # proxies and CAs come from `environ`, below
+        for prefix in ("http://", "https://"):
+            self._http.mount(prefix, _WatchedAdapter())
+        self._http.proxies.update(proxies_for(self.base_url, environ))
 
     def url_for(self, path: str, query: Mapping[str, str] | None = None) -> str:
         return self.base_url + path + (f"?{urlencode(query)}" if query else "")
@@ -105,23 +150,24 @@ class Session:
         query: Mapping[str, str] | None = None,
         body: object = None,
         timeout: float | None = None,
+        max_bytes: int = API_BODY_LIMIT,
+        keep_tail: bool = False,
     ) -> Response:
-        """Send one request; `timeout` caps the read timeout (the caller's deadline)."""
-        target = self._prefix + path + (f"?{urlencode(query)}" if query else "")
-        payload = None if body is None else json.dumps(body).encode("utf-8")
-        headers = {
-            "Authorization": self._api_key,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        read_timeout = (
-            self._timeouts.read if timeout is None else max(0.1, min(self._timeouts.read, timeout))
-        )
+        """Send one request and read its whole answer within `timeout` seconds (the
+        caller's deadline; at most `Timeouts.total`). An answer over `max_bytes` is a
+        BodyTooLarge, or with `keep_tail` is cut to its last `max_bytes`."""
+        budget = self._timeouts.total if timeout is None else min(self._timeouts.total, timeout)
+        budget = max(0.1, budget)
+        headers = {**self._auth, "Accept": "application/json", "User-Agent": USER_AGENT}
         started = time.monotonic()
         try:
-            response = self._send(method, target, payload, headers, read_timeout)
+            response = self._exchange(
+                method,
+                self.url_for(path, query),
+                body,
+                headers,
+                _Limits(started + budget, max_bytes, keep_tail),
+            )
         except TransportError as exc:
             self._log(f"{method} {path} -> no answer: {exc}")
             raise
@@ -129,138 +175,308 @@ class Session:
         self._log(f"{method} {path} -> {response.status} {response.reason} ({took:.0f} ms)")
         return response
 
-    def _send(
-        self,
-        method: str,
-        target: str,
-        payload: bytes | None,
-        headers: dict[str, str],
-        read_timeout: float,
-    ) -> Response:
-        reused = self._conn is not None
-        try:
-            return self._exchange(method, target, payload, headers, read_timeout)
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
-            self.close()
-            if not reused:
-                raise TransportError(_describe(exc), maybe_processed=True) from exc
-            # A kept-alive connection the server had already closed: send once more on a
-            # new one. Our requests are idempotent or de-duplicated by reqId.
-            try:
-                return self._exchange(method, target, payload, headers, read_timeout)
-            except (OSError, http.client.HTTPException) as again:
-                self.close()
-                raise TransportError(_describe(again), maybe_processed=True) from again
-
     def _exchange(
         self,
         method: str,
-        target: str,
-        payload: bytes | None,
+        url: str,
+        payload: object,
         headers: dict[str, str],
-        read_timeout: float,
+        limits: _Limits,
     ) -> Response:
-        conn = self._connection()
-        sent = False
+        remaining = max(0.1, limits.deadline - time.monotonic())
+        watch = _Watch()
+        _sending.watch = watch
+        watchdog = threading.Timer(remaining, watch.cut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            if conn.sock is not None:
-                conn.sock.settimeout(read_timeout)
-            conn.request(method, self._request_target(target), body=payload, headers=headers)
-            sent = True
-            raw = conn.getresponse()
-            body = raw.read()
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            return self._send(method, url, payload, headers, limits)
+        finally:
+            watchdog.cancel()
+            _sending.watch = None
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        payload: object,
+        headers: dict[str, str],
+        limits: _Limits,
+    ) -> Response:
+        remaining = max(0.1, limits.deadline - time.monotonic())
+        with warnings.catch_warnings():
+            if self._insecure:  # said once by the step, not on every request
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+            try:
+                answer = self._http.request(
+                    method,
+                    url,
+                    json=payload,
+                    headers=headers,
+                    timeout=(
+                        min(self._timeouts.connect, remaining),
+                        min(self._timeouts.read, remaining),
+                    ),
+                    allow_redirects=False,
+                    stream=True,
+                    verify=self._verify,
+                )
+            except requests.RequestException as exc:
+                if _sending.watch is not None and _sending.watch.was_cut:
+                    raise TransportError(_OUT_OF_TIME, maybe_processed=True) from exc
+                raise _no_answer(exc, url) from exc
+        try:
+            body = _read_body(answer, limits, self._timeouts.read)
+        except BaseException:
+            answer.close()  # not read to its end: its connection cannot serve another request
             raise
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            raise TransportError(_describe(exc), maybe_processed=sent) from exc
-        if raw.will_close:
-            self.close()
+        answer.raw.release_conn()  # read to its end: kept alive for the next request
         return Response(
-            status=raw.status,
-            reason=raw.reason,
-            headers={k.lower(): v for k, v in raw.getheaders()},
+            status=answer.status_code,
+            reason=answer.reason or "",
+            headers={k.lower(): v for k, v in answer.headers.items()},
             body=body,
-            url=self.base_url + target[len(self._prefix) :],
+            url=url,
         )
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
-            self._conn = self._open()
-        return self._conn
-
-    def _open(self) -> http.client.HTTPConnection:
-        host, port = self._proxy or (self._host, self._port)
-        conn: http.client.HTTPConnection
-        if self._scheme == "https":
-            conn = http.client.HTTPSConnection(
-                host, port, timeout=self._timeouts.connect, context=self._tls_context()
-            )
-            if self._proxy:
-                conn.set_tunnel(self._host, self._port)
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=self._timeouts.connect)
-        try:
-            conn.connect()
-        except OSError as exc:
-            raise TransportError(_describe(exc), maybe_processed=False) from exc
-        return conn
-
-    def _request_target(self, target: str) -> str:
-        if self._proxy and self._scheme == "http":
-            return f"http://{self._host}:{self._port}{target}"  # a plain proxy wants the URL
-        return target
-
-    def _tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
-        if self._insecure:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
 
     def _log(self, line: str) -> None:
         if self._debug is not None:
             self._debug(line)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._http.close()
 
 
-def quote_segment(name: str) -> str:
-    """A pipeline name as ONE path segment: `my-project/deploy` → `my-project%2Fdeploy`."""
-    return quote(name, safe="")
+class _Watch:
+    """The connection a request is on, and the watchdog's cut when its time is up."""
+
+    def __init__(self) -> None:
+        self.connection: urllib3.connection.HTTPConnection | None = None
+        self.was_cut = False
+
+    def cut(self) -> None:
+        """Shut the socket down under the blocked read (from the watchdog's thread): the
+        read ends at once, and the connection is never used again."""
+        self.was_cut = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # socket.socket's own shutdown, not SSLSocket's, which would drop its TLS
+                # state under the reading thread's feet.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_sending = threading.local()  # .watch: the _Watch of the request this thread is sending
+
+
+def _watched(connection: urllib3.connection.HTTPConnection) -> None:
+    watch = getattr(_sending, "watch", None)
+    if watch is not None:
+        watch.connection = connection
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        _watched(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self)  # also a kept-alive connection, which connects no more
+        super().request(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        _watched(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, whose connections tell the watchdog which socket to cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS has connection classes of its own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+@dataclass(frozen=True)
+class _Limits:
+    deadline: float  # time.monotonic() by which the whole answer must be read
+    max_bytes: int
+    keep_tail: bool
+
+
+def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) -> bytes:
+    """The (decompressed) body, read chunk by chunk: each read waits at most until the
+    deadline, and what is kept never exceeds `max_bytes`."""
+    raw = answer.raw
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            remaining = limits.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TransportError(_OUT_OF_TIME, maybe_processed=True)
+            sock = getattr(raw.connection, "sock", None)
+            if sock is not None:
+                sock.settimeout(min(read_timeout, remaining))
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:
+                return b"".join(chunks)[-limits.max_bytes :]
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limits.max_bytes and not limits.keep_tail:
+                raise BodyTooLarge(
+                    f"the answer is larger than {limits.max_bytes // 1024 // 1024} MB",
+                    maybe_processed=True,
+                )
+            while size - len(chunks[0]) >= limits.max_bytes:  # the head no tail needs
+                size -= len(chunks.pop(0))
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        out_of_time = time.monotonic() >= limits.deadline - 0.01  # the read was cut short
+        raise TransportError(
+            _OUT_OF_TIME if out_of_time else _describe(exc), maybe_processed=True
+        ) from exc
+
+
+_OUT_OF_TIME = "the whole answer did not arrive within the request's time bound"
+
+
+def _no_answer(exc: requests.RequestException, url: str) -> TransportError:
+    """What a failed request means: did it leave, and may it be sent again?"""
+    host = urlsplit(url).netloc
+    if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        reason = str(exc).rpartition("certificate verify failed:")[2].split("(")[0].strip(" ')")
+        return TlsVerifyError(
+            f"the TLS certificate of {host} is not trusted ({reason or 'verify failed'}) — "
+            "give the CA that signed it as CA_BUNDLE (a PEM file) or REQUESTS_CA_BUNDLE, "
+            "or set INSECURE=true to skip verification",
+            maybe_processed=False,
+        )
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return TransportError("timed out", maybe_processed=True)
+    # Not connected (refused, no such host, connect timeout, the proxy or the TLS
+    # handshake failed): the request never left.
+    cause = getattr(exc.args[0], "reason", None) if exc.args else None
+    never_left = isinstance(
+        exc,
+        requests.exceptions.ConnectTimeout
+        | requests.exceptions.ProxyError
+        | requests.exceptions.SSLError,
+    ) or isinstance(cause, _NOT_CONNECTED)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        if " 407 " in str(exc):
+            return ProxyRefused(
+                "the proxy refused its credentials (407 Proxy Authentication Required) — "
+                "check the user:password in HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY)",
+                maybe_processed=False,
+            )
+        return TransportError(f"the proxy failed ({_cause(exc)})", maybe_processed=False)
+    return TransportError(_cause(exc), maybe_processed=not never_left)
+
+
+_NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error, without its object reprs."""
+    seen = {id(exc)}
+    while True:
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in exc.args if isinstance(a, BaseException)), None)
+        if inner is None or id(inner) in seen:
+            return _describe(exc)
+        seen.add(id(inner))
+        exc = inner
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
-        return "connection closed by the server without an answer"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS error ({exc.reason or exc}); for a self-signed certificate set INSECURE=true"
-    if isinstance(exc, socket.gaierror):
+    text = str(exc)
+    if isinstance(exc, urllib3.exceptions.NameResolutionError) or "Name or service" in text:
         return "host name not found"
-    return exc.__class__.__name__ + (
-        f" ({exc.strerror})" if isinstance(exc, OSError) and exc.strerror else ""
-    )
+    if "Connection refused" in text or isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError | urllib3.exceptions.TimeoutError) or "timed out" in text:
+        return "timed out"
+    if any(s in text for s in ("RemoteDisconnected", "Connection aborted", "reset by peer")):
+        return "connection closed by the server without an answer"
+    if isinstance(exc, urllib3.exceptions.ProtocolError) or "IncompleteRead" in text:
+        return "connection closed before the whole answer arrived"
+    return f"{exc.__class__.__name__}: {text[:160]}" if text else exc.__class__.__name__
 
 
-def _proxy_for(scheme: str, host: str, environ: Mapping[str, str]) -> tuple[str, int] | None:
-    """HTTPS_PROXY / HTTP_PROXY (either case) unless NO_PROXY covers the host."""
-    no_proxy = environ.get("NO_PROXY", environ.get("no_proxy", ""))
-    for entry in (e.strip().lstrip(".") for e in no_proxy.split(",")):
-        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
-            return None
-    name = f"{scheme}_proxy"
-    proxy = environ.get(name.upper(), environ.get(name, ""))
-    if not proxy:
-        return None
-    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    return (parts.hostname, parts.port or 3128) if parts.hostname else None
+def auth_header(api_key: str) -> dict[str, str]:
+    """As Codefresh's SDK sends the key: a JWT (three base64url parts, the first a JSON
+    object) in `x-access-token`, any other key in `Authorization`."""
+    return {("x-access-token" if is_jwt(api_key) else "Authorization"): api_key}
+
+
+def is_jwt(key: str) -> bool:
+    parts = key.split(".")
+    if len(parts) != 3 or not all(parts[:2]):
+        return False
+    head = parts[0]
+    try:
+        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+        header = json.loads(decoded)
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return False
+    return isinstance(header, dict)
+
+
+def tls_verify(insecure: bool, ca_bundle: str | None, environ: Mapping[str, str]) -> bool | str:
+    """requests' `verify`: False with INSECURE, else the first of CA_BUNDLE,
+    REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE (as requests reads them), else certifi's CAs."""
+    if insecure:
+        return False
+    if ca_bundle:
+        return ca_bundle
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        path = environ.get(name, "").strip()
+        if path:
+            check_ca_bundle(name, path)
+            return path
+    return True
+
+
+def proxies_for(url: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The proxies requests would use for `url` if `environ` were the process environment:
+    `<scheme>_proxy` and `all_proxy` (lower case first, as requests), none when NO_PROXY
+    covers the host (requests' own matching: names, suffixes, host:port, CIDR)."""
+    no_proxy = _proxy_variable(environ, "no_proxy")
+    if should_bypass_proxies(url, no_proxy=no_proxy):
+        return {}
+    return {
+        scheme: value
+        for scheme in ("http", "https", "all")
+        if (value := _proxy_variable(environ, f"{scheme}_proxy"))
+    }
+
+
+def _proxy_variable(environ: Mapping[str, str], name: str) -> str:
+    return (environ.get(name) or environ.get(name.upper()) or "").strip()
 
 
 def new_session(
@@ -268,12 +484,20 @@ def new_session(
     api_key: str,
     *,
     insecure: bool = False,
+    ca_bundle: str | None = None,
     debug: Callable[[str], None] | None = None,
     timeouts: Timeouts | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Session:
-    """The factory every API call goes through; proxies from `environ` (the step's inputs,
-    os.environ when None), so `main(environ=...)` does not also read the process's."""
+    """The factory every API call goes through; proxies and CA bundles from `environ` (the
+    step's inputs, os.environ when None), so `main(environ=...)` does not also read the
+    process's."""
     return Session(
-        base_url, api_key, insecure=insecure, debug=debug, timeouts=timeouts, environ=environ
+        base_url,
+        api_key,
+        insecure=insecure,
+        ca_bundle=ca_bundle,
+        debug=debug,
+        timeouts=timeouts,
+        environ=environ,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Iterable
 
 from cfstep import documents
@@ -160,3 +161,22 @@ def variable_map(name: str, data: object) -> dict[str, str]:
             raise InputError(f"{name}: variable name {shown(str(key))} is not a name")
         result[key] = _scalar_text(f"{name} variable {key}", value)
     return result
+
+
+def check_ca_bundle(name: str, path: str) -> None:
+    """A CA bundle that cannot be read is an input error, found before any request."""
+    if os.path.isdir(path) and os.access(path, os.R_OK):
+        return  # a directory of hashed certificates, as OpenSSL's capath
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 20)
+    except OSError as exc:
+        raise InputError(
+            f"{name}: cannot read {path!r} ({exc.strerror}) — give the path of a PEM file "
+            "with the CA certificates to trust"
+        ) from None
+    if b"CERTIFICATE-----" not in head:
+        raise InputError(
+            f"{name}: {path!r} holds no PEM certificate — give a PEM file with the CA "
+            "certificates to trust (-----BEGIN CERTIFICATE----- blocks)"
+        )

@@ -22,7 +22,11 @@ SKIP_PATH_FORBIDDEN = (
     "yaml",
     "pathlib",
     "regex",  # only a condition that uses match() or a /regex/ branch filter loads it
+    "importlib.metadata",  # the version: only --version and the trigger's User-Agent ask
 )
+
+# The HTTP client and what it brings: the trigger path only.
+HTTP_CLIENT = ("requests", "urllib3", "charset_normalizer", "idna", "certifi")
 
 
 def _modules_after(code: str, env: dict[str, str]) -> set[str]:
@@ -55,10 +59,53 @@ def test_skip_path_does_not_import_the_http_stack(tmp_path: object) -> None:
     )
     loaded = _modules_after(code, env)
     assert "cfstep.decide" in loaded  # the condition really was evaluated
-    assert sorted(m for m in SKIP_PATH_FORBIDDEN if m in loaded) == []
+    assert sorted(m for m in (*SKIP_PATH_FORBIDDEN, *HTTP_CLIENT) if m in loaded) == []
 
 
-@pytest.mark.parametrize("module", ["yaml", "http.client", "ssl", "cfstep.transport"])
+@pytest.mark.parametrize(
+    ("argv", "extra_env", "printed"),
+    [
+        (["--help"], {}, "usage: cfstep"),
+        (["--version"], {}, "cfstep "),
+        ([], {"DRY_RUN": "true"}, "dry run: nothing was sent"),
+        (["--dry-run", "--pipeline", "proj/ok"], {}, "dry run: nothing was sent"),
+    ],
+    ids=["--help", "--version", "DRY_RUN", "--dry-run"],
+)
+def test_paths_that_send_nothing_do_not_import_the_http_client(
+    argv: list[str], extra_env: dict[str, str], printed: str, tmp_path: object
+) -> None:
+    env = {
+        **_base_env(tmp_path),
+        "CF_API_KEY": "import-cost-test-key",
+        "CF_URL": "http://127.0.0.1:9",
+        "PIPELINE_ID": "proj/ok",
+        **extra_env,
+    }
+    code = (
+        "import contextlib, io\n"
+        "from cfstep.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):\n"
+        f"    code = main({argv!r}, meta_export='/nonexistent/export')\n"
+        "assert code == 0, (code, out.getvalue())\n"
+        f"assert {printed!r} in out.getvalue(), out.getvalue()\n"
+    )
+    loaded = _modules_after(code, env)
+    assert sorted(m for m in HTTP_CLIENT if m in loaded) == []
+    assert "cfstep.transport" not in loaded
+
+
+def test_the_trigger_path_does_import_requests(tmp_path: object) -> None:
+    """The check above could pass by never loading anything: the trigger path loads it."""
+    code = "import cfstep.step, cfstep.transport"
+    loaded = _modules_after(code, _base_env(tmp_path))
+    assert {"requests", "urllib3"} <= loaded
+
+
+@pytest.mark.parametrize(
+    "module", ["yaml", "http.client", "ssl", "cfstep.transport", "importlib.metadata", *HTTP_CLIENT]
+)
 def test_importing_the_entrypoint_does_not_import(module: str, tmp_path: object) -> None:
     """`import cfstep.cli` does no work and loads nothing a given run might not need."""
     loaded = _modules_after("import cfstep.cli", _base_env(tmp_path))

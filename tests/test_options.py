@@ -82,4 +82,4 @@ def test_platform_values_are_named_fields_not_the_environment() -> None:
     assert platform.parent_build_id == "parent"
     assert platform.step_name == "trigger"
     assert platform.branch == "main"
-    assert dict(platform.proxies) == {"HTTPS_PROXY": "http://proxy:3128"}
+    assert dict(platform.network) == {"HTTPS_PROXY": "http://proxy:3128"}

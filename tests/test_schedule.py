@@ -80,7 +80,6 @@ def test_backoff_is_jittered() -> None:
 
 def test_retry_after_wins_over_backoff_up_to_60_s() -> None:
     assert Backoff().delay(0, 1.0, retry_after=7) == 7
-    assert Backoff().delay(5, 1.1, retry_after=0) == 0
     assert Backoff().delay(0, 1.0, retry_after=3600) == 60
 
 
@@ -102,3 +101,10 @@ def test_deadline_counts_down_on_the_clock() -> None:
     clock.sleep(1)
     assert deadline.passed()
     assert deadline.remaining() == 0
+
+
+def test_a_short_retry_after_never_shortens_the_backoff() -> None:
+    """`Retry-After: 0` from an overloaded server must not turn retries into a storm."""
+    assert Backoff().delay(5, 1.1, retry_after=0) == pytest.approx(11.0)
+    assert Backoff().delay(0, 1.0, retry_after=0) == pytest.approx(0.5)
+    assert Backoff().delay(2, 1.0, retry_after=1) == pytest.approx(2.0)

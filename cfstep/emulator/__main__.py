@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.resources
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--print-env", action="store_true", help="also print `export CF_URL=... CF_API_KEY=...`"
     )
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", help="the certificate's PEM private key (if not in it)")
     return parser.parse_args(argv)
 
 
@@ -35,12 +38,21 @@ def demo_scenario() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            tls.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            print(f"cfstep-emulator: cannot load the TLS certificate: {exc}", file=sys.stderr)
+            return 5
     try:
         emulator = Emulator(
             args.scenario or demo_scenario(),
             api_key=args.api_key,
             port=args.port,
             verbose=args.verbose,
+            tls=tls,
         )
     except (OSError, ScenarioError) as exc:
         print(f"cfstep-emulator: cannot load scenario: {exc}", file=sys.stderr)

@@ -77,7 +77,9 @@ class Api:
             return self.stored_log(stored_log.group(1))
         if not path.startswith("/api/"):
             return error(404, f"Cannot {request.method} {request.path}")
-        if request.headers.get("authorization") != self.api_key:
+        # As Codefresh: the key in Authorization, or a JWT in x-access-token.
+        given = request.headers.get("authorization") or request.headers.get("x-access-token")
+        if given != self.api_key:
             return error(401, "Unauthorized: missing or invalid API key")
         answer = self.book.handle(request.method, path, request.query, request.body)
         if answer is not None:  # projects and pipeline documents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,8 +39,11 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         verbose: bool = False,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: a server-side SSLContext (with its certificate loaded) serves HTTPS."""
         self.api_key = api_key
+        self._tls = tls
         self._clock = clock
         self._address = (host, port)
         self._verbose = verbose
@@ -65,6 +69,12 @@ class Emulator:
             clock=self._clock,
             verbose=self._verbose,
         )
+        if self._tls is not None:
+            # The handshake happens in each handler's thread, on its first read, so a
+            # client that stalls it does not stop the server from accepting others.
+            server.socket = self._tls.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._server = server
         # A short poll interval keeps stop() (and so every test teardown) fast.
         self._thread = threading.Thread(
@@ -100,7 +110,8 @@ class Emulator:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the emulator is not running: call start() first")
-        return f"http://{self._address[0]}:{self._server.server_port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{self._address[0]}:{self._server.server_port}"
 
     @property
     def port(self) -> int:

@@ -14,8 +14,8 @@ import pytest
 
 from cfstep.emulator import Emulator
 from cfstep.emulator.faults import Fault
-from harness import API_KEY, RUN_PREFIX, SECRET, base_env, run_step, start_cli
 from fakeclock import FakeClock
+from harness import API_KEY, RUN_PREFIX, SECRET, base_env, run_step, start_cli
 
 # -- regular expressions: bounded by time, not by shape -----------------------------------
 

@@ -83,3 +83,38 @@ def test_cli_refuses_a_bad_scenario(tmp_path: Path) -> None:
     )
     assert result.returncode == 5
     assert "timelnie" in result.stderr
+
+
+def test_cli_serves_https_with_a_given_certificate(tmp_path: Path) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    args = ("--tls-cert", str(tmp_path / "cert.pem"), "--tls-key", str(tmp_path / "key.pem"))
+    with serving(*args, "--api-key", "k1") as (_proc, lines):
+        url = lines[0].split()[3]
+        assert url.startswith("https://127.0.0.1:")
+        context = ssl.create_default_context()
+        ca.configure_trust(context)
+        request = urllib.request.Request(  # noqa: S310 (https on 127.0.0.1)
+            f"{url}/api/pipelines/demo%2Fdeploy", headers={"Authorization": "k1"}
+        )
+        with urllib.request.urlopen(request, timeout=5, context=context) as response:  # noqa: S310
+            assert json.loads(response.read())["metadata"]["name"] == "demo/deploy"
+
+
+def test_cli_refuses_a_certificate_it_cannot_load(tmp_path: Path) -> None:
+    (tmp_path / "cert.pem").write_text("not a certificate\n")
+    done = subprocess.run(
+        [*COMMAND, "--tls-cert", str(tmp_path / "cert.pem")],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert done.returncode == 5
+    assert "cfstep-emulator: cannot load the TLS certificate" in done.stderr

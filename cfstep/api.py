@@ -157,9 +157,15 @@ class CodefreshClient:
         if not 200 <= response.status < 300:
             raise _classify(response, "DELETE")
 
-    def download_log(self, progress_id: str, timeout: float | None = None) -> str:
-        path = f"/api/progress/download/{quote_segment(progress_id)}"
-        return self._get(path, timeout).body.decode("utf-8", "replace")
+    def progress(self, progress_id: str, timeout: float | None = None) -> object:
+        """The progress job of a build: `location` says where its log is kept."""
+        response = self._get(f"/api/progress/{quote_segment(progress_id)}", timeout)
+        return _json(response, "progress")
+
+    def firebase_auth(self, progress_id: str, timeout: float | None = None) -> object:
+        """`{url, accessToken, newStructure}`: how to read a running build's log."""
+        query = {"progressId": progress_id}
+        return _json(self._get("/api/user/firebaseAuth", timeout, query=query), "firebaseAuth")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
         response = self._get(
@@ -202,6 +208,13 @@ class CodefreshClient:
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
             raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
+
+
+def _json(response: Response, what: str) -> object:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise TransientApiError(f"{what}: unreadable answer") from exc
 
 
 def _build_id_from(response: Response) -> str | None:

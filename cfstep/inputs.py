@@ -131,6 +131,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     _o("POLL_MAX_SECONDS", "--poll-max-seconds", "number", "ceiling of the poll interval", "15"),
     _o("LOG_TAIL", "--log-tail", "integer", "log lines of a failed child to show (0: none)", "50"),
+    _o(
+        "FOLLOW_LOGS",
+        "--follow-logs",
+        "bool",
+        "print the child's step logs live (several children: only when set)",
+        "true",
+    ),
     _o("BUILD_ID", "--build-id", "text", "follow this existing build instead of triggering"),
     _o("PIPELINES", "--pipelines", "text", "YAML/JSON list of children to run together"),
     _o("FAIL_FAST", "--fail-fast", "bool", "first failed child terminates the others", "true"),
@@ -203,6 +210,7 @@ class Config:
     propagate_failure: bool
     poll_max_seconds: float
     log_tail: int
+    follow_logs: bool
     fail_fast: bool
     max_parallel: int
     return_prefix: str
@@ -336,6 +344,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         propagate_failure=raw.boolean("PROPAGATE_FAILURE"),
         poll_max_seconds=raw.number("POLL_MAX_SECONDS", minimum=1),
         log_tail=raw.integer("LOG_TAIL", minimum=0),
+        follow_logs=_follow_logs(raw, children, detach),
         fail_fast=raw.boolean("FAIL_FAST"),
         max_parallel=raw.integer("MAX_PARALLEL", minimum=1),
         return_prefix=raw.text("RETURN_PREFIX") or "",
@@ -371,6 +380,15 @@ def _url(text: str) -> str:
 
 def _path(text: str | None) -> str | None:
     return text or None
+
+
+def _follow_logs(raw: _Raw, children: tuple[ChildSpec, ...], detach: bool) -> bool:
+    """On by default for one child; with several, their logs together would be a lot of
+    lines, so only when asked. DETACH waits for nothing, so it follows nothing."""
+    wanted = raw.boolean("FOLLOW_LOGS") if raw.flag_or_env_given("FOLLOW_LOGS") else None
+    if wanted is None:
+        wanted = len(children) <= 1
+    return wanted and not detach
 
 
 def _on_timeout(raw: _Raw) -> str:

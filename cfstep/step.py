@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfstep import outputs, request, results
+from cfstep import logs, logsource, logtail, outputs, request, results
 from cfstep.api import CodefreshClient
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console, duration
@@ -17,6 +17,10 @@ from cfstep.follow import Child, Follower
 from cfstep.inputs import ChildSpec, Config
 from cfstep.schedule import Clock, Jitter, Sleep
 from cfstep.transport import new_session
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import requests
 
 TERMINATE_BUDGET_SECONDS = 20.0
 CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
@@ -36,6 +40,7 @@ class Runtime:
 
 def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
     client = _client(config, runtime)
+    live = _live_logs(config, runtime)
     follower = Follower(
         client,
         runtime.console,
@@ -45,22 +50,42 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
         poll_max_seconds=config.poll_max_seconds,
         on_approval=config.on_approval,
         show_labels=len(config.children) > 1,
+        on_poll=live.poll_seen,
     )
-    fan = _FanOut(config, runtime, exporter, client, follower)
+    fan = _FanOut(config, runtime, exporter, client, follower, live=live)
     try:
         if config.build_id is not None:
             fan.follow_existing(config.build_id)
         else:
             fan.start_and_follow()
     except Cancelled:
+        live.stop_all()
         fan.cancel()
         raise
     except CfstepError:  # e.g. a refused run request or status request (exit 4)
+        live.stop_all()
         fan.abort()
         raise
     finally:
+        live.stop_all()
         client.session.close()
     return fan.finish()
+
+
+def _live_logs(config: Config, runtime: Runtime) -> logs.LiveLogs:
+    """FOLLOW_LOGS: each live log reads with its own API session (a session is one
+    connection, used by one thread) and its own session for the log store."""
+    return logs.LiveLogs(
+        enabled=config.follow_logs,
+        labels=len(config.children) > 1,
+        console=runtime.console,
+        client=lambda: _client(config, runtime),
+        session=lambda: _log_session(config),
+    )
+
+
+def _log_session(config: Config) -> requests.Session:
+    return logsource.http_session(config.environ, insecure=config.insecure)
 
 
 def _client(config: Config, runtime: Runtime) -> CodefreshClient:
@@ -83,12 +108,15 @@ class _FanOut:
         exporter: outputs.Exporter,
         client: CodefreshClient,
         follower: Follower,
+        *,
+        live: logs.LiveLogs,
     ) -> None:
         self.config = config
         self.rt = runtime
         self.exporter = exporter
         self.client = client
         self.follower = follower
+        self.live = live
         self.many = len(config.children) > 1
         self.slots: list[Child | None] = [None] * max(1, len(config.children))
         self.active: list[Child] = []
@@ -263,12 +291,16 @@ class _FanOut:
         """The child has its outcome: show and export what is known of it."""
         now = self.rt.clock()
         seconds = self.follower.reported_duration(child, now)
+        self.live.ended(child)  # its last live lines before its summary
         if (
             child.outcome not in ("success", "detached", "pending-approval")
             and not child.stopped_by_step
             and child.outcome != "timeout"
+            and not self.live.shown(child)
         ):
-            self.follower.show_log_tail(child, self.config.log_tail)
+            logtail.show(
+                self.rt.console, self.client, _log_session(self.config), child, self.config.log_tail
+            )
         values = {
             self._name("BUILD_STATUS", child): child.outcome or "",
             self._name("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",

@@ -115,8 +115,8 @@ class LiveLog:
             where = _api(lambda: logsource.location(client, self._progress, API_SECONDS))
             if where.kind != "firebase":
                 raise LiveLogStopped(
-                    f"they are not available for this build (its log is at a {where.kind!r} "
-                    "location, read at the end)"
+                    f"they are not available for this build (its log is kept at a "
+                    f"{where.kind!r} location)"
                 )
             auth = self._auth(client)
             session = self._new_session()

@@ -22,11 +22,12 @@ class Event:
 def events(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterator[Event]:
     """Each complete event of the stream, the moment its closing blank line has arrived."""
     pending = bytearray()  # grows in place: a long event is not copied chunk after chunk
+    scanned = 0  # no blank line before this offset: a long event is not searched again
     for chunk in chunks:
         pending += chunk
         start = 0
         while True:
-            end, gap = _event_end(pending, start)
+            end, gap = _event_end(pending, max(start, scanned - 3))
             if end < 0:
                 break
             event = _parse(pending[start:end].decode("utf-8", "replace"))
@@ -34,6 +35,7 @@ def events(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterato
             if event is not None:
                 yield event
         del pending[:start]
+        scanned = len(pending)
         if len(pending) > max_bytes:
             raise EventTooLarge(f"an event of more than {max_bytes // (1024 * 1024)} MB")
 

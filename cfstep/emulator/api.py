@@ -155,9 +155,10 @@ class Api:
         build = self.state.build_by_progress(progress)
         if build is None:
             return error(404, f"Progress {progress} not found")
-        # As Codefresh: the live database while the build runs; once it has ended, the
-        # storage it was archived to, a link fetched without the key (another host).
-        if build.is_final:
+        # As Codefresh: the live database while the build runs and a while after; once
+        # archived, the storage link, fetched without the key (another host).
+        archived = self.logstore.archive_seconds
+        if build.finished is not None and self.state.clock() >= build.finished + archived:
             location = {"type": "storage", "url": self.logstore.storage_url(progress)}
         else:
             location = {"type": "firebase"}

@@ -86,6 +86,7 @@ class LogStore:
     new_structure: bool = False  # firebaseAuth's flag: where the job's data is rooted
     chunked: bool = True  # False: the stream is delimited by closing the connection
     keepalive_seconds: float = 20.0
+    archive_seconds: float = 60.0  # clock seconds after its end a build's log is archived
     requests: list[LogRequest] = field(default_factory=list)
     open_streams: int = 0
     _tokens: set[str] = field(default_factory=set)
@@ -301,6 +302,8 @@ class _Stream:
         self.last_sent = time.monotonic()
 
     def run(self) -> None:
+        if self._strike():  # a fault `after: 0` strikes before the tree
+            return
         steps = self.store.steps_of(self.progress) or []
         self._event("put", {"path": "/", "data": self.store.tree(steps) or None})
         self.sent = {s.key: (s.status, s.finished is not None, s.written) for s in steps}

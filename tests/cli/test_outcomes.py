@@ -34,6 +34,7 @@ def test_success_exits_0_and_exports_id_url_status_duration(
 
 def test_error_exits_1_and_shows_the_last_log_tail_lines(emu: Emulator, clock: FakeClock) -> None:
     env = base_env(emu, PIPELINE_ID="proj/fail", LOG_TAIL="5", FOLLOW_LOGS="false")
+    emu.logstore.archive_seconds = 0  # the log is in storage the moment the build ends
     result = run_step(emu, env, clock=clock)
 
     assert result.code == 1

@@ -124,6 +124,7 @@ class LogStore:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._stopping.clear()
         server = ThreadingHTTPServer((self.host, 0), _Handler)
         server.daemon_threads = True
         server.store = self  # type: ignore[attr-defined]

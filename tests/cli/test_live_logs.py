@@ -247,9 +247,7 @@ def test_a_finished_build_archived_says_live_logs_are_not_available(
 
 
 def test_two_children_followed_together_are_labelled(live_emu: Emulator, clock: FakeClock) -> None:
-    env = base_env(
-        live_emu, PIPELINES="[live/ok, live/other]", FOLLOW_LOGS="true", SECRETS=SECRETS
-    )
+    env = base_env(live_emu, PIPELINES="[live/ok, live/other]", FOLLOW_LOGS="true", SECRETS=SECRETS)
     result = run_step(live_emu, env, clock=clock)
 
     assert result.code == 0
@@ -263,9 +261,7 @@ def test_two_children_followed_together_are_labelled(live_emu: Emulator, clock: 
     ]
 
 
-def test_several_children_are_not_followed_by_default(
-    live_emu: Emulator, clock: FakeClock
-) -> None:
+def test_several_children_are_not_followed_by_default(live_emu: Emulator, clock: FakeClock) -> None:
     env = base_env(live_emu, PIPELINES="[live/ok, live/other]", SECRETS=SECRETS)
     result = run_step(live_emu, env, clock=clock)
 

@@ -99,7 +99,7 @@ class Expect:
     builds: int = 1
 
 
-def expected(kind: str, fault: str) -> Expect:  # noqa: PLR0911, PLR0912 - one decision table
+def expected(kind: str, fault: str) -> Expect:  # noqa: PLR0911 - one decision table
     """The contract, per request: SPEC §8 for the run request, §5 for the others."""
     if fault == "redirect":
         if kind == "terminate":
@@ -159,12 +159,7 @@ def _arm(
 
 def _attempts(emu: Emulator, kind: Kind, outage: Outage | None) -> tuple[int, int]:
     """(requests of this kind, of which faulted), the refused ones included."""
-    mine = [
-        r
-        for r in emu.requests
-        if r.method == kind.method
-        and r.path.startswith(kind.prefix)
-    ]
+    mine = [r for r in emu.requests if r.method == kind.method and r.path.startswith(kind.prefix)]
     refused = outage.refused if outage else 0
     # a delayed request still held by the server has neither a status nor a fault yet
     faulted = sum(r.fault is not None or r.status is None for r in mine)

@@ -111,7 +111,9 @@ def test_the_childs_steps_and_lines_are_shown_once_in_order_before_the_summary(
     assert "authorization" not in stream.headers
 
 
-def test_lines_appear_while_the_child_runs(real_live_emu: Emulator) -> None:
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "close-delimited"])
+def test_lines_appear_while_the_child_runs(real_live_emu: Emulator, chunked: bool) -> None:
+    real_live_emu.logstore.chunked = chunked
     env = base_env(real_live_emu, PIPELINE_ID="live/ok", SECRETS=SECRETS)
     result = run_step(real_live_emu, env)
 

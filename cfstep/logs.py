@@ -69,7 +69,8 @@ class LiveLog:
         self._label = label
         self._tree = LogTree()
         self._stopping = threading.Event()
-        self._response: requests.Response | None = None
+        self._reading = threading.Lock()  # held while `_fd` may be shut down from `stop`
+        self._fd: int | None = None  # the stream's socket while it is read
         self._last_event = time.monotonic()
         self._events = 0
         self.failed = False  # live logs stopped early: the log was not all shown
@@ -92,7 +93,9 @@ class LiveLog:
 
     def stop(self) -> None:
         self._stopping.set()
-        _cut(self._response)
+        with self._reading:
+            if self._fd is not None:
+                _shut_down(self._fd)  # wakes the thread blocked reading it
         self._thread.join(1.0)
 
     # -- the thread -------------------------------------------------------------------------
@@ -169,7 +172,8 @@ class LiveLog:
             if not self._stopping.is_set():
                 raise _Reconnect(str(exc)) from None
         finally:
-            self._response = None
+            with self._reading:
+                self._fd = None
             response.close()
         if not self._stopping.is_set():
             raise _Reconnect("the stream ended")
@@ -189,8 +193,8 @@ class LiveLog:
                 )
             except requests.RequestException as exc:
                 raise _Reconnect(_describe(exc)) from None
-            self._response = response
             if self._stopping.is_set():
+                response.close()
                 raise _Reconnect("stopped")
             if response.status_code in (301, 302, 303, 307, 308):
                 # Firebase moves a stream to another server; the token goes along.
@@ -203,6 +207,8 @@ class LiveLog:
             if response.status_code != 200:
                 response.close()
                 raise _Reconnect(f"the log store answered {response.status_code}")
+            with self._reading:
+                self._fd = response.raw.fileno()
             return response
         raise LiveLogStopped("the log store redirected too many times")
 
@@ -258,18 +264,14 @@ def _api(call: Callable[[], T]) -> T:
         raise LiveLogStopped(exc.message) from None
 
 
-def _cut(response: requests.Response | None) -> None:
-    """Wake a thread blocked reading `response`: shut its socket down, then close it."""
-    if response is None:
-        return
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        import socket
+def _shut_down(fd: int) -> None:
+    """Shut the socket behind `fd` down, through a duplicate: closing the response from
+    this thread would wait for the reader's lock instead of waking it."""
+    import os
+    import socket
 
-        with contextlib.suppress(OSError):  # already closed by the other side
-            sock.shutdown(socket.SHUT_RDWR)
-    response.close()
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _describe(exc: BaseException) -> str:

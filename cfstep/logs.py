@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urljoin
 
 from cfstep import logsource, sse
-from cfstep.api import CodefreshClient
+from cfstep.api import CodefreshClient, TransientApiError
 from cfstep.console import Console
 from cfstep.errors import CfstepError
 from cfstep.follow import FINAL, Child
@@ -37,6 +37,7 @@ SILENCE_SECONDS = 60.0  # no byte at all (Firebase sends keep-alives): reconnect
 DRAIN_SECONDS = 5.0  # after the child's end, at most this long for its last lines
 SETTLE_SECONDS = 0.2  # every step finished and the stream quiet this long: all is shown
 API_SECONDS = 15.0
+API_ATTEMPTS = 3
 RECONNECTS = 8  # failed connections in a row before live logs stop
 READ_BYTES = 64 * 1024
 REDIRECTS = 5
@@ -115,7 +116,7 @@ class LiveLog:
     def _follow(self) -> None:
         client = self._new_client()
         try:
-            where = _api(lambda: logsource.location(client, self._progress, API_SECONDS))
+            where = self._api(lambda: logsource.location(client, self._progress, API_SECONDS))
             if where.kind != "firebase":
                 raise LiveLogStopped(
                     f"they are not available for this build (its log is kept at a "
@@ -131,9 +132,23 @@ class LiveLog:
             client.session.close()
 
     def _auth(self, client: CodefreshClient) -> logsource.FirebaseAuth:
-        auth = _api(lambda: logsource.firebase_auth(client, self._progress, API_SECONDS))
+        auth = self._api(lambda: logsource.firebase_auth(client, self._progress, API_SECONDS))
         self._console.add_secrets(auth.credentials())
         return auth
+
+    def _api(self, call: Callable[[], T]) -> T:
+        """A Codefresh request of the log path: transient trouble is retried a few times,
+        in real time (the step's clock belongs to the main thread); a refusal stops."""
+        attempts = 0
+        while True:
+            try:
+                return call()
+            except TransientApiError as exc:
+                attempts += 1
+                if attempts == API_ATTEMPTS or self._stopping.wait(2.0**attempts):
+                    raise LiveLogStopped(exc.message) from None
+            except CfstepError as exc:
+                raise LiveLogStopped(exc.message) from None
 
     def _stream_until_stopped(
         self, client: CodefreshClient, session: requests.Session, auth: logsource.FirebaseAuth
@@ -255,13 +270,6 @@ class LiveLogStopped(CfstepError):
 
 class _StreamBroken(Exception):
     pass
-
-
-def _api(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except CfstepError as exc:
-        raise LiveLogStopped(exc.message) from None
 
 
 def _shut_down(fd: int) -> None:

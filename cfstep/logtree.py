@@ -33,7 +33,8 @@ class LogTree:
 
     def complete(self) -> bool:
         """Every step the child has is finished (and it has at least one)."""
-        return bool(self.steps) and all(s.finished for s in self.steps.values())
+        steps = list(self.steps.values())  # one C-level copy: the reader thread may add steps
+        return bool(steps) and all(s.finished for s in steps)
 
     def put(self, path: str, data: object) -> list[str]:
         return self._apply([(_segments(path), data)])

@@ -305,3 +305,25 @@ def test_sigterm_while_following_terminates_the_child_and_closes_the_stream(
     while real_live_emu.logstore.open_streams:
         assert time.monotonic() < give_up, "the log stream was left open"
         time.sleep(0.01)
+
+
+def test_follow_logs_takes_a_boolean_checked_before_anything_is_sent(
+    live_emu: Emulator, clock: FakeClock
+) -> None:
+    result = run_step(live_emu, base_env(live_emu, PIPELINE_ID="live/ok", FOLLOW_LOGS="maybe"))
+
+    assert result.code == 5
+    assert "FOLLOW_LOGS" in result.stderr_lines[-1]
+    assert "'maybe'" in result.stderr_lines[-1]
+    assert result.requests == []
+
+
+def test_no_follow_logs_flag_wins_over_the_environment(
+    live_emu: Emulator, clock: FakeClock
+) -> None:
+    env = base_env(live_emu, PIPELINE_ID="live/ok", FOLLOW_LOGS="true", SECRETS=SECRETS)
+    result = run_step(live_emu, env, ["--no-follow-logs"], clock=clock)
+
+    assert result.code == 0
+    assert child_lines(result) == []
+    assert live_emu.logstore.recorded() == []

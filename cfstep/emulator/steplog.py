@@ -98,7 +98,7 @@ def _state(
     else:
         status = "success"
     return StepState(
-        key=f"step{number}",
+        key=f"step{number:03d}",  # zero-padded: keys sort in the order of the steps
         name=step.name,
         status=status,
         created=at,

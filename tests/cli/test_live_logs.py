@@ -235,8 +235,12 @@ def test_a_broken_log_stream_is_one_line_and_leaves_the_exit_code_to_the_child(
 def test_a_finished_build_archived_says_live_logs_are_not_available(
     live_emu: Emulator, clock: FakeClock
 ) -> None:
+    """Following (BUILD_ID) a build that ended and was archived: its log is in storage."""
     live_emu.logstore.archive_seconds = 0
-    env = base_env(live_emu, PIPELINE_ID="live/fail", SECRETS=SECRETS)
+    env = base_env(live_emu, PIPELINE_ID="live/fail", SECRETS=SECRETS, DETACH="true")
+    build_id = run_step(live_emu, env, clock=clock).exports["BUILD_ID"]
+    clock.advance(10)
+    env = base_env(live_emu, BUILD_ID=build_id, SECRETS=SECRETS)
     result = run_step(live_emu, env, clock=clock)
 
     assert result.code == 1
@@ -246,6 +250,14 @@ def test_a_finished_build_archived_says_live_logs_are_not_available(
         "'storage' location); the wait goes on"
     ]
     assert "  | pushed" in result.stderr  # the tail, from the storage link
+    assert [r.path for r in live_emu.logstore.recorded()] == [
+        f"/storage/{_progress(live_emu)}.json"
+    ]
+
+
+def _progress(emu: Emulator) -> str:
+    (build,) = emu.runs()
+    return build.progress
 
 
 def test_two_children_followed_together_are_labelled(live_emu: Emulator, clock: FakeClock) -> None:

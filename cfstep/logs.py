@@ -40,6 +40,7 @@ API_SECONDS = 15.0
 API_ATTEMPTS = 3
 RECONNECTS = 8  # failed connections in a row before live logs stop
 READ_BYTES = 64 * 1024
+PRINT_BATCH = 2000  # lines per write: few system calls, and no copy of a whole long event
 REDIRECTS = 5
 
 
@@ -247,10 +248,10 @@ class LiveLog:
                     path, data = body["path"], body["data"]
                 except (ValueError, KeyError, TypeError):
                     raise _StreamBroken("an unreadable event") from None
+                del body  # `data` is all that is kept of a (possibly long) event
                 apply = self._tree.put if event.name == "put" else self._tree.patch
-                lines = apply(str(path), data)
-                if lines:
-                    self._say(lines)
+                for batch in _batches(apply(str(path), data)):
+                    self._say(batch)
             case "auth_revoked":
                 raise _AuthRevoked
             case "cancel":
@@ -270,6 +271,17 @@ class LiveLogStopped(CfstepError):
 
 class _StreamBroken(Exception):
     pass
+
+
+def _batches(lines: Iterator[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == PRINT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _shut_down(fd: int) -> None:

@@ -83,7 +83,7 @@ def _lines(body: bytes) -> Iterator[str]:
 
 def _step_lines(steps: Iterable[object]) -> Iterator[str]:
     tree = LogTree()
-    updates = {}
+    updates: dict[str, object] = {}
     for number, step in enumerate(steps):
         if isinstance(step, dict):
             logs = step.get("logs")

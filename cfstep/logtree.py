@@ -8,6 +8,7 @@ twice and memory stays the same size however long the log grows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 FINISHED = frozenset({"success", "error", "terminated", "skipped", "denied", "approved", "failure"})
@@ -36,30 +37,34 @@ class LogTree:
         steps = list(self.steps.values())  # one C-level copy: the reader thread may add steps
         return bool(steps) and all(s.finished for s in steps)
 
-    def put(self, path: str, data: object) -> list[str]:
+    def put(self, path: str, data: object) -> Iterator[str]:
         return self._apply([(_segments(path), data)])
 
-    def patch(self, path: str, data: object) -> list[str]:
+    def patch(self, path: str, data: object) -> Iterator[str]:
         if not isinstance(data, dict):
-            return []
+            return iter(())
         base = _segments(path)
         return self._apply([(base + _segments(key), value) for key, value in data.items()])
 
-    def _apply(self, updates: list[tuple[list[str], object]]) -> list[str]:
+    def _apply(self, updates: list[tuple[list[str], object]]) -> Iterator[str]:
+        """The new lines, given one by one: a replayed tree of a long log need not be held
+        twice (the caller prints them in batches)."""
         fresh: dict[str, list[tuple[str, str]]] = {}
         for segments, value in updates:
             self._update(segments, value, fresh)
-        lines: list[str] = []
+        return self._lines(fresh)
+
+    def _lines(self, fresh: dict[str, list[tuple[str, str]]]) -> Iterator[str]:
         for step in sorted(self.steps.values(), key=lambda s: (s.created, s.key)):
-            pushes = fresh.get(step.key)
+            pushes = fresh.pop(step.key, [])
             if not step.announced and (pushes or step.name):
                 step.announced = True
-                lines.append(banner(step))
-            for push, text in sorted(pushes or ()):
+                yield banner(step)
+            pushes.sort()
+            for push, text in pushes:
                 if push > step.last_push:
                     step.last_push = push
-                    lines.extend(split_lines(text))
-        return lines
+                    yield from split_lines(text)
 
     def _update(
         self, segments: list[str], value: object, fresh: dict[str, list[tuple[str, str]]]

@@ -26,6 +26,7 @@ def events(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterato
     for chunk in chunks:
         pending += chunk
         start = 0
+        ready: list[Event] = []
         while True:
             end, gap = _event_end(pending, max(start, scanned - 3))
             if end < 0:
@@ -33,9 +34,10 @@ def events(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterato
             event = _parse(pending[start:end].decode("utf-8", "replace"))
             start = end + gap
             if event is not None:
-                yield event
-        del pending[:start]
+                ready.append(event)
+        del pending[:start]  # before the events are handled: a long one is not held twice
         scanned = len(pending)
+        yield from ready
         if len(pending) > max_bytes:
             raise EventTooLarge(f"an event of more than {max_bytes // (1024 * 1024)} MB")
 

@@ -70,6 +70,7 @@ def accelerated(seconds: float, seed: int) -> dict[str, Any]:
         "TIMEOUT_MINS": str(seconds / 60 * 2 + 5),
         "POLL_MAX_SECONDS": str(POLL_MAX_SECONDS),
         "LOG_TAIL": "0",
+        "FOLLOW_LOGS": "false",  # polling alone: live logs have their own bench (logs.py)
     }
     log = io.StringIO()
     WORK.mkdir(parents=True, exist_ok=True)

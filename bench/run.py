@@ -8,7 +8,8 @@ runs, and every ratio compares tools measured side by side in the same run (docs
 2. import cost (`python -X importtime`): `import cfstep.cli`, the trigger and skip paths;
 3. polling economy: status requests and detection delay for 10 s … 1 h children, the real
    loop on an accelerated clock, next to the official fixed 5 s poll;
-4. fan-out: 10 and 100 children (bench/fanout.py).
+4. fan-out: 10 and 100 children (bench/fanout.py);
+5. live logs: a loud child followed (lines/s, peak RSS) and the delay of a line (bench/logs.py).
 
 Usage: python bench/run.py [--quick] [--runs N] [--no-official]
 """
@@ -48,20 +49,24 @@ def main(argv: list[str] | None = None) -> int:
     }
     import startup  # after argparse: `--help` stays instant
 
-    say("1/4 start-up, wall time and peak RSS of a detached trigger")
+    say("1/5 start-up, wall time and peak RSS of a detached trigger")
     results["startup"] = startup.run(
         args.runs, args.official_runs, install_official=args.official, say=say
     )
     import importcost
 
-    say("2/4 import cost")
+    say("2/5 import cost")
     results["imports"] = importcost.run(args.import_repeats, say)
     import polling
 
-    say("3/4 polling economy")
+    say("3/5 polling economy")
     results["polling"] = polling.run(args.seeds, args.schedule_seeds, say)
-    say("4/4 fan-out")
+    say("4/5 fan-out")
     results["fanout"] = _fanout(args, say)
+    import logs
+
+    say("5/5 live logs")
+    results["logs"] = logs.run(args.log_repeats, logs.LINES, say)
     results["load_average_after"] = load_average()
     results["bench_seconds"] = round(time.monotonic() - began, 1)
     results["targets"] = _targets(results)
@@ -84,6 +89,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=5, help="accelerated runs per child length")
     parser.add_argument("--schedule-seeds", type=int, default=1000)
     parser.add_argument("--fanout-repeats", type=int, default=3)
+    parser.add_argument("--log-repeats", type=int, default=3)
     parser.add_argument(
         "--no-official",
         dest="official",
@@ -96,7 +102,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.import_repeats, args.seeds, args.schedule_seeds = 3, 2, 1, 100
-        args.fanout_repeats = 1
+        args.fanout_repeats = args.log_repeats = 1
         args.official_runs = args.official_runs or 2
     if args.official_runs is None:
         args.official_runs = args.runs
@@ -185,7 +191,33 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             ten["detection_delay"]["max"] <= TARGET_TEN_SECOND_DELAY,
         ),
     ]
+    found += _log_targets(results["logs"])
     return found
+
+
+def _log_targets(logs: dict[str, Any]) -> list[dict[str, Any]]:
+    rate, rss, delay = logs["lines_per_second"], logs["peak_rss_mb"], logs["latency_median_seconds"]
+    goals = logs["targets"]
+    return [
+        _target(
+            "live logs: 200,000 lines (20 secrets) followed",
+            f"≥ {goals['lines_per_second']:,.0f} lines/s",
+            f"{rate:,.0f} lines/s" if rate else "-",
+            bool(rate and rate >= goals["lines_per_second"] and logs["complete"]),
+        ),
+        _target(
+            "live logs: peak RSS while following them",
+            f"≤ {goals['peak_rss_mb']:.0f} MB",
+            f"{rss:.1f} MB",
+            rss <= goals["peak_rss_mb"],
+        ),
+        _target(
+            "live logs: line written → printed, median",
+            f"≤ {goals['latency_median_seconds']} s",
+            secs(delay, 3),
+            delay <= goals["latency_median_seconds"],
+        ),
+    ]
 
 
 def _target(name: str, target: str, measured: str, met: bool | None) -> dict[str, Any]:

@@ -29,7 +29,6 @@ RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-LOG_TAIL_BYTES = 1024 * 1024  # of a child's log, only the end is shown
 
 
 class TransientApiError(ApiError):
@@ -168,10 +167,15 @@ class CodefreshClient:
         if not 200 <= response.status < 300:
             raise _classify(response, "DELETE")
 
-    def download_log(self, progress_id: str, timeout: float | None = None) -> str:
-        path = f"/api/progress/download/{quote_segment(progress_id)}"
-        response = self._get(path, timeout, tail_bytes=LOG_TAIL_BYTES)
-        return response.body.decode("utf-8", "replace")
+    def progress(self, progress_id: str, timeout: float | None = None) -> object:
+        """The progress job of a build: `location` says where its log is kept."""
+        response = self._get(f"/api/progress/{quote_segment(progress_id)}", timeout)
+        return _json(response, "progress")
+
+    def firebase_auth(self, progress_id: str, timeout: float | None = None) -> object:
+        """`{url, accessToken, newStructure}`: how to read a running build's log."""
+        query = {"progressId": progress_id}
+        return _json(self._get("/api/user/firebaseAuth", timeout, query=query), "firebaseAuth")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
         query = {"entityType": "workflow", "entityId": build_id}
@@ -200,9 +204,8 @@ class CodefreshClient:
         *,
         query: Mapping[str, str] | None = None,
         build_id: str | None = None,
-        tail_bytes: int | None = None,
     ) -> Response:
-        response = self._call("GET", path, timeout, query=query, tail_bytes=tail_bytes)
+        response = self._call("GET", path, timeout, query=query)
         if response.status != 200:
             raise _classify(response, "GET", build_id=build_id)
         return response
@@ -213,15 +216,8 @@ class CodefreshClient:
         path: str,
         timeout: float | None,
         query: Mapping[str, str] | None = None,
-        tail_bytes: int | None = None,
     ) -> Response:
-        """`tail_bytes`: keep only the answer's last bytes (a log), else an oversized
-        answer is an error."""
         try:
-            if tail_bytes is not None:
-                return self.session.request(
-                    method, path, query=query, timeout=timeout, max_bytes=tail_bytes, keep_tail=True
-                )
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
             raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc
@@ -233,6 +229,13 @@ def _no_answer(exc: TransportError, context: str) -> ApiError:
     if exc.retryable:
         return TransientApiError(f"{context}{exc}")
     return ApiError(f"{context}{exc}")
+
+
+def _json(response: Response, what: str) -> object:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise TransientApiError(f"{what}: unreadable answer") from exc
 
 
 def _build_id_from(response: Response) -> str | None:

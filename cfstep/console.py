@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterable
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -28,6 +29,8 @@ class Console:
         self._out = out
         self._err = err
         self._secrets: list[str] = []
+        # Live logs print from their own threads: one line (or block) at a time.
+        self._lock = threading.Lock()
 
     def add_secrets(self, values: Iterable[str]) -> None:
         """Mask these values, also in every form a message may give them: escaped,
@@ -63,10 +66,19 @@ class Console:
         return head
 
     def say(self, line: str) -> None:
-        print(self.mask(line), file=self._err or sys.stderr, flush=True)
+        self._write(self.mask(line) + "\n", self._err or sys.stderr)
+
+    def say_lines(self, lines: list[str]) -> None:
+        """Several lines in one write: a child's log can be thousands of lines a second."""
+        self._write(self.mask("\n".join(lines)) + "\n", self._err or sys.stderr)
 
     def data(self, text: str) -> None:
-        print(self.mask(text), file=self._out or sys.stdout, flush=True)
+        self._write(self.mask(text) + "\n", self._out or sys.stdout)
+
+    def _write(self, text: str, stream: TextIO) -> None:
+        with self._lock:
+            stream.write(text)
+            stream.flush()
 
 
 def clip(text: str, limit: int) -> str:

@@ -110,7 +110,8 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
     if option.positional:
         parser.add_argument("positional_pipeline", nargs="?", metavar="PIPELINE", help=help_text)
     if option.kind is Kind.BOOL:
-        action: Any = argparse.BooleanOptionalAction if option.default == "true" else "store_true"
+        # --no-X turns off what is on by default, or on by default in some runs (no default)
+        action: Any = "store_true" if option.default == "false" else argparse.BooleanOptionalAction
         parser.add_argument(
             *option.flags, dest=option.env, action=action, default=None, help=help_text
         )

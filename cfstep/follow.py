@@ -9,6 +9,7 @@ happens next (start the next child, terminate the others, write outputs).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cfstep.api import Build, CodefreshClient, TransientApiError
@@ -61,6 +62,7 @@ class Follower:
         poll_max_seconds: float,
         on_approval: str,
         show_labels: bool,
+        on_poll: Callable[[Child], None] = lambda child: None,
     ) -> None:
         self.client = client
         self.console = console
@@ -70,6 +72,7 @@ class Follower:
         self._poll_max = poll_max_seconds
         self._on_approval = on_approval
         self._show_labels = show_labels
+        self._on_poll = on_poll  # live logs start once a poll has given the progress id
         self._backoff = Backoff(base=1.0, cap=poll_max_seconds)
         self._last_line = clock()
 
@@ -109,6 +112,7 @@ class Follower:
         child.transient_errors = 0
         child.build = build
         self._observe(child, build)
+        self._on_poll(child)
         now = self._clock()
         child.next_poll = now + poll_interval(child.elapsed(now), self._poll_max, self._jitter())
 
@@ -203,23 +207,6 @@ class Follower:
         if child.build is None or child.build.progress is None:
             child.build = self.client.get_build(child.build_id, timeout)
         return child.build.progress
-
-    def show_log_tail(self, child: Child, lines: int) -> None:
-        if lines <= 0:
-            return
-        progress = child.build.progress if child.build else None
-        if progress is None:
-            self.console.say(f"could not read the child's log (no progress id); see {child.url}")
-            return
-        try:
-            text = self.client.download_log(progress, timeout=15.0)
-        except ApiError as exc:  # a log we cannot read must not hide the child's result
-            self.console.say(f"could not read the child's log ({exc.message}); see {child.url}")
-            return
-        tail = text.splitlines()[-lines:]
-        self.console.say(f"last {len(tail)} log lines of {child.build_id}:")
-        for line in tail:
-            self.console.say(f"  | {line}")
 
     def reported_duration(self, child: Child, now: float) -> float:
         measured = child.build.duration_seconds() if child.build else None

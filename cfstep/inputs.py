@@ -189,6 +189,7 @@ def _build_config(raw: _Raw, environ: Mapping[str, str]) -> Config:
         platform=platform(environ),
         condition_variables=environ,
         notices=_drop_in_notices(raw),
+        follow_logs=_follow_logs(raw, children, straight["detach"]),
         pipeline_specs=pipeline_specs,
         spec_only=spec_only,
     )
@@ -243,6 +244,15 @@ def _url(text: str) -> str:
     return url
 
 
+def _follow_logs(raw: _Raw, children: tuple[ChildSpec, ...], detach: bool) -> bool:
+    """On by default for one child; with several, their logs together would be a lot of
+    lines, so only when asked. DETACH waits for nothing, so it follows nothing."""
+    wanted = raw.boolean("FOLLOW_LOGS") if raw.flag_or_env_given("FOLLOW_LOGS") else None
+    if wanted is None:
+        wanted = len(children) <= 1
+    return wanted and not detach
+
+
 def _ca_bundle(path: str | None) -> str | None:
     """Checked now, so an unreadable bundle is an input error before any request."""
     if path is not None:
@@ -269,12 +279,6 @@ def _drop_in_notices(raw: _Raw) -> tuple[str, ...]:
     if raw.flag_or_env_given("IMAGE_TAG"):
         notices.append(
             "IMAGE_TAG is ignored: it chose codefresh-run's CLI image, and cfstep runs its own"
-        )
-    if raw.flag_or_env_given("FOLLOW_LOGS"):
-        raw.boolean("FOLLOW_LOGS")  # read even though ignored: a value that is no boolean is exit 5
-        notices.append(
-            "FOLLOW_LOGS is ignored: this version shows a failed child's last log lines "
-            "(LOG_TAIL), not the live log"
         )
     return tuple(notices)
 

@@ -147,6 +147,7 @@ class Config:
     # condition evaluator alone is given the whole environment.
     condition_variables: Mapping[str, str] = field(default_factory=dict, repr=False)
     ca_bundle: str | None = None  # CA_BUNDLE, checked readable
+    follow_logs: bool = False  # FOLLOW_LOGS, its default resolved for the children
     notices: tuple[str, ...] = ()  # one line each, printed before anything starts
     pipeline_specs: tuple[PipelineSpec, ...] = ()  # PIPELINE_SPEC, read and checked
     spec_only: bool = False

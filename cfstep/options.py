@@ -291,7 +291,12 @@ OPTIONS: tuple[Option, ...] = (
         "pipeline spec file or glob to create or update the child from first (repeat)",
     ),
     _o("SPEC_ONLY", "--spec-only", Kind.BOOL, "apply PIPELINE_SPEC and trigger nothing", "false"),
-    _o("FOLLOW_LOGS", "--follow-logs", Kind.BOOL, "accepted as codefresh-run's; ignored for now"),
+    _o(
+        "FOLLOW_LOGS",
+        "--follow-logs",
+        Kind.BOOL,
+        "print the child's step logs live (default: true with one child, false with several)",
+    ),
     _o(
         "IMAGE_TAG",
         "--image-tag",

@@ -5,7 +5,9 @@ document and the summary table (README, "Outputs"; docs/fanout.md).
 
 from __future__ import annotations
 
-from cfstep import outputs, results
+from collections.abc import Callable
+
+from cfstep import logs, logtail, outputs, results
 from cfstep.api import CodefreshClient
 from cfstep.console import Console, duration
 from cfstep.errors import CfstepError
@@ -13,6 +15,10 @@ from cfstep.follow import Child, Follower
 from cfstep.model import Config, Outcome
 from cfstep.schedule import Clock
 from cfstep.values import shown
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    import requests
 
 ANNOTATIONS_BUDGET_SECONDS = 20.0
 # Outcomes whose log is worth showing: the child failed on its own.
@@ -29,6 +35,8 @@ class Report:
         exporter: outputs.Exporter,
         client: CodefreshClient,
         follower: Follower,
+        live: logs.LiveLogs,
+        log_session: Callable[[], requests.Session],
     ) -> None:
         self.config = config
         self.console = console
@@ -36,6 +44,8 @@ class Report:
         self.exporter = exporter
         self.client = client
         self.follower = follower
+        self.live = live
+        self.log_session = log_session  # keyless, for the hosts that keep logs
         self.many = len(config.children) > 1
         self.slots: list[Child | None] = [None] * max(1, len(config.children))
         self.durations: dict[int, float] = {}  # by child index, once it is done with
@@ -87,13 +97,13 @@ class Report:
         return list(dict.fromkeys(n for n in (platform.step_name, platform.typed_step) if n))
 
     def ended(self, child: Child) -> None:
-        """The child has its outcome. Asks the API twice before exporting it: the log tail of
-        a child that failed on its own, and its returned values (annotations, retried for up
-        to ANNOTATIONS_BUDGET_SECONDS); then exports its status and says what became of it."""
+        """The child has its outcome: exports its status at once, then lets its live log
+        drain, shows the log tail of a child that failed on its own (unless its lines were
+        shown live), reads its returned values (annotations, retried for up to
+        ANNOTATIONS_BUDGET_SECONDS) and says what became of it."""
         seconds = self.follower.reported_duration(child, self.clock())
-        if child.outcome not in _QUIET_OUTCOMES and not child.stopped_by_step:
-            self.follower.show_log_tail(child, self.config.log_tail)
         self.durations[child.index] = seconds
+        # Exported first: a log or an annotation read cut short by a cancel loses nothing.
         self.exporter.export(
             {
                 self._name("BUILD_STATUS", child): child.outcome or "",
@@ -101,6 +111,13 @@ class Report:
             },
             mask=False,
         )
+        self.live.ended(child)  # its last live lines before its summary
+        if (
+            child.outcome not in _QUIET_OUTCOMES
+            and not child.stopped_by_step
+            and not self.live.shown(child)
+        ):
+            logtail.show(self.console, self.client, self.log_session(), child, self.config.log_tail)
         if child.status in ("success", "error", "terminated") and self.config.return_prefix:
             returned = self._returned_values(child)
             self.returned[child.index] = returned

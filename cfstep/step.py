@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfstep import outputs
+from cfstep import logs, logsource, outputs
 from cfstep.api import CodefreshClient
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
@@ -22,6 +22,10 @@ from cfstep.report import Report
 from cfstep.schedule import Clock, Jitter, Sleep
 from cfstep.scheduler import Scheduler
 from cfstep.transport import new_session
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    import requests
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,13 @@ class Runtime:
 
 
 def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
+    if config.insecure:
+        runtime.console.say(
+            f"warning: INSECURE=true: the TLS certificate of {config.url} is not verified; "
+            "prefer CA_BUNDLE (a PEM file of the CAs to trust)"
+        )
     client = _client(config, runtime)
+    live = _live_logs(config, runtime)
     follower = Follower(
         client,
         runtime.console,
@@ -46,6 +56,7 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
         poll_max_seconds=config.poll_max_seconds,
         on_approval=config.on_approval,
         show_labels=len(config.children) > 1,
+        on_poll=live.poll_seen,
     )
     console, clock = runtime.console, runtime.clock
     report = Report(
@@ -55,6 +66,8 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
         exporter=exporter,
         client=client,
         follower=follower,
+        live=live,
+        log_session=lambda: _log_session(config),
     )
     policy = Policy(config, console, follower, report)
     scheduler = Scheduler(
@@ -73,23 +86,21 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
         else:
             scheduler.start_and_follow()
     except Cancelled:
+        live.stop_all()
         scheduler.cancel()
         raise
     except CfstepError:  # e.g. a refused run request or status request (exit 4)
+        live.stop_all()
         scheduler.abort()
         raise
     finally:
+        live.stop_all()
         client.session.close()
     return scheduler.finish()
 
 
 def _client(config: Config, runtime: Runtime) -> CodefreshClient:
     debug = (lambda line: runtime.console.say(f"debug: {line}")) if config.debug else None
-    if config.insecure:
-        runtime.console.say(
-            f"warning: INSECURE=true: the TLS certificate of {config.url} is not verified; "
-            "prefer CA_BUNDLE (a PEM file of the CAs to trust)"
-        )
     session = new_session(
         config.url,
         config.api_key or "",
@@ -99,3 +110,21 @@ def _client(config: Config, runtime: Runtime) -> CodefreshClient:
         environ=config.platform.network,
     )
     return CodefreshClient(session, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter)
+
+
+def _live_logs(config: Config, runtime: Runtime) -> logs.LiveLogs:
+    """FOLLOW_LOGS: each live log reads with its own API session (a session is one
+    connection, used by one thread) and its own session for the log store."""
+    return logs.LiveLogs(
+        enabled=config.follow_logs,
+        labels=len(config.children) > 1,
+        console=runtime.console,
+        client=lambda: _client(config, runtime),
+        session=lambda: _log_session(config),
+    )
+
+
+def _log_session(config: Config) -> requests.Session:
+    return logsource.http_session(
+        config.platform.network, insecure=config.insecure, ca_bundle=config.ca_bundle
+    )

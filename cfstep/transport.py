@@ -5,8 +5,8 @@ bounded in time and size, no redirects followed.
   (the caller's deadline): read timeouts count per read, so a server that drips one byte
   at a time would never trip them; a watchdog cuts the connection when the request's time
   is up, and the body is streamed in chunks with the deadline checked between them.
-- Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError; a log keeps only
-  its last bytes.
+- Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError (a child's log
+  is read elsewhere, as a stream: `cfstep.logtail`).
 - Redirects are returned, never followed, so the API key never reaches another host.
 - TLS is verified against CA_BUNDLE, else REQUESTS_CA_BUNDLE, else certifi's CAs; INSECURE
   turns verification off (the step says so once).
@@ -150,12 +150,10 @@ class Session:
         query: Mapping[str, str] | None = None,
         body: object = None,
         timeout: float | None = None,
-        max_bytes: int = API_BODY_LIMIT,
-        keep_tail: bool = False,
     ) -> Response:
         """Send one request and read its whole answer within `timeout` seconds (the
-        caller's deadline; at most `Timeouts.total`). An answer over `max_bytes` is a
-        BodyTooLarge, or with `keep_tail` is cut to its last `max_bytes`."""
+        caller's deadline; at most `Timeouts.total`). An answer over `API_BODY_LIMIT` is a
+        BodyTooLarge."""
         budget = self._timeouts.total if timeout is None else min(self._timeouts.total, timeout)
         budget = max(0.1, budget)
         headers = {**self._auth, "Accept": "application/json", "User-Agent": USER_AGENT}
@@ -166,7 +164,7 @@ class Session:
                 self.url_for(path, query),
                 body,
                 headers,
-                _Limits(started + budget, max_bytes, keep_tail),
+                _Limits(started + budget, API_BODY_LIMIT),
             )
         except TransportError as exc:
             self._log(f"{method} {path} -> no answer: {exc}")
@@ -324,7 +322,6 @@ class _WatchedAdapter(HTTPAdapter):
 class _Limits:
     deadline: float  # time.monotonic() by which the whole answer must be read
     max_bytes: int
-    keep_tail: bool
 
 
 def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) -> bytes:
@@ -343,16 +340,14 @@ def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) 
                 sock.settimeout(min(read_timeout, remaining))
             chunk = raw.read1(_CHUNK, decode_content=True)
             if not chunk:
-                return b"".join(chunks)[-limits.max_bytes :]
+                return b"".join(chunks)
             chunks.append(chunk)
             size += len(chunk)
-            if size > limits.max_bytes and not limits.keep_tail:
+            if size > limits.max_bytes:
                 raise BodyTooLarge(
                     f"the answer is larger than {limits.max_bytes // 1024 // 1024} MB",
                     maybe_processed=True,
                 )
-            while size - len(chunks[0]) >= limits.max_bytes:  # the head no tail needs
-                size -= len(chunks.pop(0))
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         out_of_time = time.monotonic() >= limits.deadline - 0.01  # the read was cut short
         raise TransportError(
@@ -473,6 +468,35 @@ def proxies_for(url: str, environ: Mapping[str, str]) -> dict[str, str]:
         for scheme in ("http", "https", "all")
         if (value := _proxy_variable(environ, f"{scheme}_proxy"))
     }
+
+
+class _KeylessSession(requests.Session):
+    """For hosts other than CF_URL: the proxies `environ` gives for each URL (NO_PROXY
+    matched per host, as for the API), since a log can move to another host (a 307, a
+    storage link)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        super().__init__()
+        self.trust_env = False  # no .netrc, no process proxies: `environ` is the whole truth
+        self._environ = environ
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        target = url.decode() if isinstance(url, bytes) else url
+        kwargs.setdefault("proxies", proxies_for(target, self._environ))
+        return super().request(method, url, *args, **kwargs)
+
+
+def keyless_session(
+    environ: Mapping[str, str], *, insecure: bool, ca_bundle: str | None
+) -> requests.Session:
+    """A session for the hosts that keep a child's log (its database, storage links): the
+    same proxies, CAs and User-Agent as the API's, and no credential of any kind."""
+    session = _KeylessSession(environ)
+    session.verify = tls_verify(insecure, ca_bundle, environ)
+    session.headers["User-Agent"] = USER_AGENT
+    if insecure:  # the step has said so once already; not a warning per request
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    return session
 
 
 def _proxy_variable(environ: Mapping[str, str], name: str) -> str:

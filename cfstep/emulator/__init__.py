@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from cfstep.emulator.emulator import Emulator
 from cfstep.emulator.faults import Fault
+from cfstep.emulator.logstore import LogFault
 from cfstep.emulator.recording import RecordedRequest
 from cfstep.emulator.scenario import PipelineSpec, ScenarioError
 from cfstep.emulator.state import Build
 
-__all__ = ["Build", "Emulator", "Fault", "PipelineSpec", "RecordedRequest", "ScenarioError"]
+__all__ = [
+    "Build",
+    "Emulator",
+    "Fault",
+    "LogFault",
+    "PipelineSpec",
+    "RecordedRequest",
+    "ScenarioError",
+]

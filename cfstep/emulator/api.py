@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from cfstep.emulator.logstore import LogStore
 from cfstep.emulator.pipelines import PipelineBook
 from cfstep.emulator.state import Build, RunRejected, State
 
@@ -61,10 +62,13 @@ class Api:
         api_key: str,
         base_url: Callable[[], str],
         iso: Callable[[float], str],
+        *,
+        logstore: LogStore,
         book: PipelineBook | None = None,
     ) -> None:
         self.book = book or PipelineBook(state, iso)
         self.state = state
+        self.logstore = logstore
         self.api_key = api_key
         self.base_url = base_url
         self.iso = iso
@@ -72,9 +76,6 @@ class Api:
     def handle(self, request: Request) -> Response:
         # Express (Codefresh's server) routes ignore one trailing slash.
         path = request.path[:-1] if request.path.endswith("/") else request.path
-        stored_log = _STORED_LOG.fullmatch(path)
-        if stored_log and request.method == "GET":
-            return self.stored_log(stored_log.group(1))
         if not path.startswith("/api/"):
             return error(404, f"Cannot {request.method} {request.path}")
         # As Codefresh: the key in Authorization, or a JWT in x-access-token.
@@ -163,23 +164,23 @@ class Api:
         build = self.state.build_by_progress(progress)
         if build is None:
             return error(404, f"Progress {progress} not found")
-        # Like Codefresh's storage location: a URL that needs no key (the official CLI
-        # fetches it without one) holding the log as JSON steps.
-        url = f"{self.base_url()}/logs/{progress}.json"
-        return json_response(200, {"location": {"type": "api", "url": url}, "status": build.status})
+        # As Codefresh: the live database while the build runs and a while after; once
+        # archived, the storage link, fetched without the key (another host).
+        archived = self.logstore.archive_seconds
+        ended_long_ago = (
+            build.finished is not None and self.state.clock() >= build.finished + archived
+        )
+        if ended_long_ago or not self.logstore.live:
+            location = {"type": "storage", "url": self.logstore.storage_url(progress)}
+        else:
+            location = {"type": "firebase"}
+        return json_response(200, {"_id": progress, "location": location, "status": build.status})
 
-    def stored_log(self, progress: str) -> Response:
-        build = self.state.build_by_progress(progress)
-        lines = self.state.logs(progress)
-        if build is None or lines is None:
+    def firebase_auth(self, request: Request, _: str) -> Response:
+        progress = request.arg("progressId") or ""
+        if self.state.build_by_progress(progress) is None:
             return error(404, f"Progress {progress} not found")
-        step = {
-            "name": "main",
-            "creationTimeStamp": int(build.created),
-            "status": build.status,
-            "logs": [line + "\r\n" for line in lines],
-        }
-        return json_response(200, {"steps": [step], "status": build.status})
+        return json_response(200, self.logstore.firebase_auth())
 
     def download(self, request: Request, progress: str) -> Response:
         lines = self.state.logs(progress)
@@ -257,7 +258,6 @@ def _latest(build: Build) -> float:
 
 
 SEGMENT = "([^/]+)"
-_STORED_LOG = re.compile(r"/logs/([^/]+)\.json")
 ROUTES: tuple[tuple[str, re.Pattern[str], Handler], ...] = tuple(
     (method, re.compile(pattern), handler)
     for method, pattern, handler in (
@@ -271,5 +271,6 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Handler], ...] = tuple(
         ("GET", "/api/annotations", Api.list_annotations),
         ("POST", "/api/annotations", Api.add_annotation),
         ("GET", "/api/user", Api.user),
+        ("GET", "/api/user/firebaseAuth", Api.firebase_auth),
     )
 )

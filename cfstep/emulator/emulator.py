@@ -13,6 +13,7 @@ from typing import Any
 
 from cfstep.emulator.api import Api
 from cfstep.emulator.faults import Fault, FaultBook
+from cfstep.emulator.logstore import LogFault, LogStore
 from cfstep.emulator.pipelines import PipelineBook, is_write
 from cfstep.emulator.recording import RecordedRequest, RequestLog
 from cfstep.emulator.scenario import load_scenario, parse_pipeline
@@ -52,6 +53,9 @@ class Emulator:
         self.pipelines = PipelineBook(self._state, self._iso)
         self._log = RequestLog()
         self._wall_origin = (time.time(), clock())
+        self.logstore = LogStore(
+            steps_of=self._state.steps, build_status=self._build_status, wall=self._wall, host=host
+        )
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -60,7 +64,15 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is not None:
             return self
-        api = Api(self._state, self.api_key, lambda: self.url, self._iso, self.pipelines)
+        self.logstore.start()
+        api = Api(
+            self._state,
+            self.api_key,
+            lambda: self.url,
+            self._iso,
+            logstore=self.logstore,
+            book=self.pipelines,
+        )
         server = EmulatorServer(
             self._address,
             api=api,
@@ -87,6 +99,7 @@ class Emulator:
         server, self._server = self._server, None
         if server is None:
             return
+        self.logstore.stop()
         server.shutdown()
         server.cut_open_connections()
         server.server_close()
@@ -151,7 +164,18 @@ class Emulator:
     def add_pipeline(self, name: str, spec: Mapping[str, Any] | None = None) -> None:
         self._state.add_pipeline(parse_pipeline(name, spec or {}))
 
-    def _iso(self, clock_time: float) -> str:
+    def add_log_fault(self, fault: LogFault) -> None:
+        """A fault on the log store's stream (or its tokens): see LOG_FAULT_KINDS."""
+        self.logstore.add_fault(fault)
+
+    def _build_status(self, progress: str) -> str | None:
+        build = self._state.build_by_progress(progress)
+        return None if build is None else build.status
+
+    def _wall(self, clock_time: float) -> float:
         wall, origin = self._wall_origin
-        moment = datetime.fromtimestamp(wall + clock_time - origin, UTC)
+        return wall + clock_time - origin
+
+    def _iso(self, clock_time: float) -> str:
+        moment = datetime.fromtimestamp(self._wall(clock_time), UTC)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

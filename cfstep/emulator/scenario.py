@@ -7,7 +7,10 @@ A scenario is YAML (a file, or YAML text) or the same structure as a dict:
         id: 64b0c0ffee0123456789abcd        # optional, generated if absent
         timeline: [{status: pending, seconds: 1}, {status: running, seconds: 3}]
         final: success
-        logs: ["Step 1 ...", "Step 2 ..."]
+        logs: ["Step 1 ...", "Step 2 ..."]      # or, step by step:
+        steps:                                  # one after the other from the start;
+          - {name: Clone, seconds: 1, lines: ["Cloning", "done"]}  # lines spread evenly
+          - {name: Build, lines: ["Building"]}  # the last step lasts until the build ends
         annotations: {cfstep_out_DIGEST: "sha256:abc"}
         triggers: [deploy-trigger]            # optional: unknown trigger -> 400
         branches: [main]                      # optional: unknown branch -> 400
@@ -29,7 +32,7 @@ from typing import Any
 import yaml
 
 PIPELINE_KEYS = frozenset(
-    {"id", "timeline", "final", "logs", "annotations", "triggers", "branches"}
+    {"id", "timeline", "final", "logs", "steps", "annotations", "triggers", "branches"}
 )
 
 
@@ -46,6 +49,15 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class StepSpec:
+    """One step of the child's log: its name, how long it runs, the lines it writes."""
+
+    name: str
+    seconds: float | None
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
     """One pipeline of the scenario, validated."""
 
@@ -57,6 +69,7 @@ class PipelineSpec:
     annotations: Mapping[str, Any]
     triggers: tuple[str, ...] | None
     branches: tuple[str, ...] | None
+    steps: tuple[StepSpec, ...] = ()
 
 
 def new_object_id() -> str:
@@ -110,7 +123,23 @@ def parse_pipeline(name: str, spec: object) -> PipelineSpec:
         annotations={str(k): v for k, v in annotations.items()},
         triggers=_str_list(name, "triggers", spec.get("triggers")),
         branches=_str_list(name, "branches", spec.get("branches")),
+        steps=_parse_steps(name, spec.get("steps") or []),
     )
+
+
+def _parse_steps(name: str, raw: object) -> tuple[StepSpec, ...]:
+    if not isinstance(raw, list):
+        raise ScenarioError(f"pipeline {name!r}: steps must be a list")
+    steps = []
+    for item in raw:
+        if not isinstance(item, Mapping) or "name" not in item:
+            raise ScenarioError(f"pipeline {name!r}: step {item!r} needs a name")
+        seconds = item.get("seconds")
+        if seconds is not None and (not isinstance(seconds, int | float) or seconds < 0):
+            raise ScenarioError(f"pipeline {name!r}: step seconds must be a number >= 0")
+        lines = _str_list(name, "lines", item.get("lines")) or ()
+        steps.append(StepSpec(str(item["name"]), None if seconds is None else seconds, lines))
+    return tuple(steps)
 
 
 def _parse_timeline(name: str, raw: object) -> tuple[Phase, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfstep.emulator.scenario import PipelineSpec, new_object_id
+from cfstep.emulator.steplog import StepState, steps_at
 from cfstep.emulator.timeline import Moment, status_at
 
 
@@ -139,6 +140,15 @@ class State:
         with self._lock:
             build_id = self._by_progress.get(progress)
             return None if build_id is None else self._builds[build_id].spec.logs
+
+    def steps(self, progress: str) -> list[StepState] | None:
+        """The build's step logs as written by now (None: no such progress)."""
+        with self._lock:
+            build_id = self._by_progress.get(progress)
+            if build_id is None:
+                return None
+            record = self._builds[build_id]
+            return steps_at(record.spec, record.created, self.clock(), record.terminated_at)
 
     def annotations(
         self, entity_type: str, entity_id: str, key: str | None = None

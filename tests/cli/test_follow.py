@@ -278,7 +278,8 @@ def test_build_id_by_flag_of_a_failing_build_exits_1(emu: Emulator, clock: FakeC
     started = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail", DETACH="1"), clock=clock)
     build_id = started.exports["BUILD_ID"]
 
-    result = run_step(emu, base_env(emu), ["--build-id", build_id, "--log-tail", "2"], clock=clock)
+    argv = ["--build-id", build_id, "--log-tail", "2", "--no-follow-logs"]  # the tail, not live
+    result = run_step(emu, base_env(emu), argv, clock=clock)
 
     assert result.code == 1
     assert result.run_requests == []

@@ -8,6 +8,7 @@ import gzip
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -15,7 +16,7 @@ from cfstep.emulator import Emulator, Fault
 from cfstep.transport import API_BODY_LIMIT, BodyTooLarge, Timeouts, TransportError, new_session
 from cli.netkit import scripted_server
 from fakeclock import FakeClock
-from harness import base_env, run_step
+from harness import API_KEY, base_env, run_step
 
 
 def _drip(closed: threading.Event) -> object:
@@ -90,11 +91,16 @@ def test_an_oversized_status_answer_is_exit_4_at_once(emu: Emulator, clock: Fake
     assert len(res.sent("GET", "/api/builds/")) == 1  # not fetched again and again
 
 
-def test_a_huge_log_shows_its_last_lines(emu: Emulator, clock: FakeClock) -> None:
-    log = b"".join(b"line %d of a long log\n" % i for i in range(400_000)) + b"the very end\n"
-    assert len(log) > 2 * API_BODY_LIMIT
-    emu.add_fault(Fault("GET", "/api/progress/download/", "status", status=200, body=log))
-    res = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail", LOG_TAIL="3"), clock=clock)
+def test_a_huge_log_shows_its_last_lines(
+    emulator: Callable[..., Emulator], clock: FakeClock
+) -> None:
+    """A log over twice the API's body limit: read as a stream, only its tail kept."""
+    lines = [f"line {i} of a long log" for i in range(400_000)] + ["the very end"]
+    assert sum(len(line) + 1 for line in lines) > 2 * API_BODY_LIMIT
+    scenario = {"pipelines": {"proj/long-log": {"final": "error", "logs": lines}}}
+    emu = emulator(scenario, clock=clock, api_key=API_KEY)
+    env = base_env(emu, PIPELINE_ID="proj/long-log", LOG_TAIL="3", FOLLOW_LOGS="false")
+    res = run_step(emu, env, clock=clock)
     assert res.code == 1, res.stderr
     shown = [line for line in res.stderr_lines if line.startswith("  | ")]
     assert shown == [

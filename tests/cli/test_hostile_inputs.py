@@ -287,7 +287,9 @@ def test_a_multi_line_secret_in_the_log_tail_is_masked(emu: Emulator, clock: Fak
             "logs": ["loading the key:", *PEM.splitlines(), "boom"],
         },
     )
-    result = run_step(emu, _secret_env(emu, PEM, PIPELINE_ID="proj/pem-log"), clock=clock)
+    result = run_step(
+        emu, _secret_env(emu, PEM, PIPELINE_ID="proj/pem-log", FOLLOW_LOGS="false"), clock=clock
+    )
     assert result.code == 1
     assert result.exports["BUILD_STATUS"] == "error"
     assert "  | boom" in result.stderr

@@ -33,13 +33,20 @@ def test_success_exits_0_and_exports_id_url_status_duration(
 
 
 def test_error_exits_1_and_shows_the_last_log_tail_lines(emu: Emulator, clock: FakeClock) -> None:
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail", LOG_TAIL="5"), clock=clock)
+    env = base_env(emu, PIPELINE_ID="proj/fail", LOG_TAIL="5", FOLLOW_LOGS="false")
+    emu.logstore.archive_seconds = 0  # the log is in storage the moment the build ends
+    result = run_step(emu, env, clock=clock)
 
     assert result.code == 1
     (build,) = emu.runs()
     assert result.exports["BUILD_STATUS"] == "error"
     assert result.exports["BUILD_ID"] == build.id
-    assert result.sent("GET", f"/api/progress/download/{build.progress}")
+    # Where Codefresh's clients read it: the progress names a storage link, fetched keyless.
+    assert result.sent("GET", f"/api/progress/{build.progress}")
+    (stored,) = emu.logstore.recorded()
+    assert stored.path == f"/storage/{build.progress}.json"
+    assert "authorization" not in stored.headers
+    assert "x-access-token" not in stored.headers
     shown = [line.strip() for line in result.stderr.splitlines() if line.startswith("  | ")]
     assert shown == [f"| {line}" for line in FAIL_LOG_LINES[-5:]]
     assert "line 95" not in result.stderr
@@ -50,7 +57,8 @@ def test_error_exits_1_and_shows_the_last_log_tail_lines(emu: Emulator, clock: F
 
 
 def test_error_log_tail_defaults_to_50_lines(emu: Emulator, clock: FakeClock) -> None:
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail"), clock=clock)
+    env = base_env(emu, PIPELINE_ID="proj/fail", FOLLOW_LOGS="false")
+    result = run_step(emu, env, clock=clock)
 
     assert result.code == 1
     shown = [line for line in result.stderr.splitlines() if line.startswith("  | ")]
@@ -58,16 +66,18 @@ def test_error_log_tail_defaults_to_50_lines(emu: Emulator, clock: FakeClock) ->
 
 
 def test_log_tail_0_shows_no_log_and_downloads_nothing(emu: Emulator, clock: FakeClock) -> None:
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail", LOG_TAIL="0"), clock=clock)
+    env = base_env(emu, PIPELINE_ID="proj/fail", LOG_TAIL="0", FOLLOW_LOGS="false")
+    result = run_step(emu, env, clock=clock)
 
     assert result.code == 1
-    assert result.sent("GET", "/api/progress/download/") == []
+    assert result.sent("GET", "/api/progress/") == []
+    assert emu.logstore.recorded() == []
     assert "  | " not in result.stderr
 
 
 def test_a_log_that_cannot_be_read_is_said_with_the_url(emu: Emulator, clock: FakeClock) -> None:
-    emu.add_fault(Fault("GET", "/api/progress/download/", "status", status=500))
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail"), clock=clock)
+    emu.add_fault(Fault("GET", "/api/progress/", "status", status=500))
+    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/fail", FOLLOW_LOGS="false"), clock=clock)
 
     assert result.code == 1
     (build,) = emu.runs()
@@ -77,7 +87,9 @@ def test_a_log_that_cannot_be_read_is_said_with_the_url(emu: Emulator, clock: Fa
 
 
 def test_secret_values_in_the_childs_log_are_masked(emu: Emulator, clock: FakeClock) -> None:
-    env = base_env(emu, PIPELINE_ID="proj/leaky-fail", SECRETS=f"TOKEN={SECRET}")
+    env = base_env(
+        emu, PIPELINE_ID="proj/leaky-fail", SECRETS=f"TOKEN={SECRET}", FOLLOW_LOGS="false"
+    )
     result = run_step(emu, env, clock=clock)  # run_step itself asserts the secret is absent
 
     assert result.code == 1

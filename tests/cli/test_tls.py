@@ -116,6 +116,7 @@ def test_https_through_a_proxy_tunnel_with_credentials(
             CA_BUNDLE=ca_pem,
             HTTPS_PROXY=proxy.url("u", password),
             DEBUG="true",
+            FOLLOW_LOGS="false",  # one tunnel for the API; live logs open one of their own
         )
         res = run_step(tls_emu, env, clock=clock, secrets=[password])
     assert res.code == 0, res.stderr

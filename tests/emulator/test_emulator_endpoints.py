@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import requests
 from emuhttp import build, call, run
 
 from cfstep.emulator import Emulator
@@ -14,18 +15,24 @@ from scenarios import FAIL_LOG_LINES, OK_ID
 Factory = Callable[..., Emulator]
 
 
-def test_progress_points_at_a_stored_log(emulator: Factory, fake_clock: FakeClock) -> None:
-    """As Codefresh's storage: a URL the official CLI fetches without the key, JSON steps."""
+def test_progress_points_at_the_live_log_then_at_a_stored_log(
+    emulator: Factory, fake_clock: FakeClock
+) -> None:
+    """As Codefresh: the live database while the build runs; once it has ended, a storage
+    link on another host that the official CLI fetches without the key, JSON steps."""
     emu = emulator(clock=fake_clock)
     build_id = run(emu, "proj/fail")
     progress = build(emu, build_id)["progress"]
     doc = call(emu, "GET", f"/api/progress/{progress}").json
-    url = f"{emu.url}/logs/{progress}.json"
-    assert doc == {"location": {"type": "api", "url": url}, "status": "running"}
-    stored = call(emu, "GET", f"/logs/{progress}.json", key=None).json
-    assert [line.strip() for line in stored["steps"][0]["logs"]] == FAIL_LOG_LINES
-    fake_clock.advance(1)
-    assert call(emu, "GET", f"/api/progress/{progress}").json["status"] == "error"
+    assert doc == {"_id": progress, "location": {"type": "firebase"}, "status": "running"}
+    fake_clock.advance(1 + emu.logstore.archive_seconds)
+    doc = call(emu, "GET", f"/api/progress/{progress}").json
+    url = f"{emu.logstore.url}/storage/{progress}.json"
+    assert doc == {"_id": progress, "location": {"type": "storage", "url": url}, "status": "error"}
+    stored = requests.get(url, timeout=5).json()
+    assert [s["name"] for s in stored["steps"]] == ["Initializing Process", "main"]
+    assert [line.strip() for line in stored["steps"][1]["logs"]] == FAIL_LOG_LINES
+    assert stored["steps"][1]["status"] == "error"
 
 
 def test_log_download_is_the_pipelines_lines_as_text(emulator: Factory) -> None:

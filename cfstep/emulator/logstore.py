@@ -1,0 +1,376 @@
+"""The hosts a child's log lives on, on a second 127.0.0.1 listener (another host, as for
+Codefresh): a Firebase-like database that streams a build's steps as they are written, and
+the storage a finished build's log is archived to. Neither wants the API key; every request
+is recorded so tests can check that none arrived.
+
+Firebase's REST streaming, as the client sees it: `GET <root>/<progress>/steps.json?auth=T`
+with `Accept: text/event-stream` → `put` (the whole tree first), then `patch`/`put` as lines
+and statuses change, `keep-alive` when quiet; without that Accept header, one JSON answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import secrets
+import select
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cfstep.emulator.steplog import StepState
+
+TICK_SECONDS = 0.01  # how often a stream looks for new lines (real time)
+LINES_PER_EVENT = 1000
+HUGE_EVENT_BYTES = 17 * 1024 * 1024
+
+# kind -> what it does to one stream connection (after `after` events, where that matters)
+LOG_FAULT_KINDS = frozenset(
+    {
+        "redirect",  # 307 to another path of the database; the client must keep `auth`
+        "drop",  # the connection is cut
+        "auth_revoked",  # the token is revoked and the stream says so
+        "cancel",  # the database cancels the stream (permission lost)
+        "no_keepalive",  # no keep-alive events on this connection
+        "stall",  # nothing more at all, the connection held open
+        "garbage",  # a `put` whose data is not JSON
+        "huge",  # one event larger than any client should hold
+        "bad_token",  # firebaseAuth hands out a token the database refuses
+    }
+)
+
+_STREAM_PATH = re.compile(r"(?:/moved)?/fb(/build-logs)?/([^/]+)/steps\.json")
+_STORAGE_PATH = re.compile(r"/storage/([^/]+)\.json")
+
+
+@dataclass(frozen=True)
+class LogFault:
+    kind: str
+    after: int = 0  # events sent on the connection before it strikes
+    times: int = 1  # connections (or tokens, for bad_token) it strikes; -1: all
+
+    def __post_init__(self) -> None:
+        if self.kind not in LOG_FAULT_KINDS:
+            raise ValueError(f"unknown log fault {self.kind!r}; known: {sorted(LOG_FAULT_KINDS)}")
+
+
+@dataclass(frozen=True)
+class LogRequest:
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+
+
+@dataclass
+class _Armed:
+    fault: LogFault
+    left: int
+
+
+StepsOf = Callable[[str], "list[StepState] | None"]
+
+
+@dataclass
+class LogStore:
+    """The database and the storage; `steps_of(progress)` gives a build's steps now."""
+
+    steps_of: StepsOf
+    build_status: Callable[[str], str | None]
+    wall: Callable[[float], float]  # clock time -> epoch seconds
+    host: str = "127.0.0.1"
+    new_structure: bool = False  # firebaseAuth's flag: where the job's data is rooted
+    chunked: bool = True  # False: the stream is delimited by closing the connection
+    keepalive_seconds: float = 20.0
+    archive_seconds: float = 60.0  # clock seconds after its end a build's log is archived
+    # False: every log is served from storage, as for a client that reads no live log (the
+    # official CLI's Firebase SDK cannot read this database)
+    live: bool = True
+    requests: list[LogRequest] = field(default_factory=list)
+    open_streams: int = 0
+    _tokens: set[str] = field(default_factory=set)
+    _faults: list[_Armed] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    # -- what the API and tests use ------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the log store is not running")
+        return f"http://{self.host}:{self._server.server_port}"
+
+    def firebase_auth(self) -> dict[str, Any]:
+        token = secrets.token_urlsafe(24)
+        if self._take(frozenset({"bad_token"})) is None:
+            with self._lock:
+                self._tokens.add(token)
+        return {"url": f"{self.url}/fb", "accessToken": token, "newStructure": self.new_structure}
+
+    def storage_url(self, progress: str) -> str:
+        return f"{self.url}/storage/{progress}.json"
+
+    def add_fault(self, fault: LogFault) -> None:
+        with self._lock:
+            self._faults.append(_Armed(fault, fault.times))
+
+    def recorded(self) -> list[LogRequest]:
+        with self._lock:
+            return list(self.requests)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stopping.clear()
+        server = ThreadingHTTPServer((self.host, 0), _Handler)
+        server.daemon_threads = True
+        server.store = self  # type: ignore[attr-defined]
+        self._server = server
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        self._stopping.set()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _take(self, kinds: frozenset[str]) -> LogFault | None:
+        with self._lock:
+            for armed in self._faults:
+                if armed.left != 0 and armed.fault.kind in kinds:
+                    armed.left -= armed.left > 0
+                    return armed.fault
+            return None
+
+    def _token_ok(self, token: str | None) -> bool:
+        with self._lock:
+            return token in self._tokens
+
+    def _revoke(self, token: str | None) -> None:
+        with self._lock:
+            self._tokens.discard(token or "")
+
+    def _record(self, request: LogRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _streaming(self, delta: int) -> None:
+        with self._lock:
+            self.open_streams += delta
+
+    def tree(self, steps: list[StepState], *, lines: bool = True) -> dict[str, Any]:
+        return {s.key: self.step_json(s, lines=lines) for s in steps}
+
+    def step_json(self, step: StepState, *, lines: bool = True) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "name": step.name,
+            "status": step.status,
+            "creationTimeStamp": int(self.wall(step.created)),
+        }
+        if step.finished is not None:
+            doc["finishTimeStamp"] = int(self.wall(step.finished))
+        if lines:
+            doc["logs"] = {step.push_id(i): step.text(i) for i in range(step.written)}
+        return doc
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: ThreadingHTTPServer
+
+    @property
+    def store(self) -> LogStore:
+        return self.server.store  # type: ignore[attr-defined, no-any-return]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        query = parse_qs(split.query)
+        self.store._record(
+            LogRequest(split.path, query, {k.lower(): v for k, v in self.headers.items()})
+        )
+        stored = _STORAGE_PATH.fullmatch(split.path)
+        if stored:
+            self._storage(stored.group(1))
+            return
+        streamed = _STREAM_PATH.fullmatch(split.path)
+        if streamed is None or (streamed.group(1) is None) != self.store.new_structure:
+            self._json(404, {"error": "no such path (check newStructure: where the root is)"})
+            return
+        token = query.get("auth", [""])[0]
+        if not self.store._token_ok(token):
+            self._json(401, {"error": "Permission denied"})
+            return
+        progress = streamed.group(2)
+        steps = self.store.steps_of(progress)
+        if steps is None:
+            self._json(200, None)  # Firebase: an absent path is null
+        elif "text/event-stream" in self.headers.get("accept", ""):
+            with contextlib.suppress(OSError):  # the client went away
+                self._stream(progress, split.path, token)
+        else:
+            self._json(200, self.store.tree(steps))
+
+    def _storage(self, progress: str) -> None:
+        steps = self.store.steps_of(progress)
+        if steps is None:
+            self._json(404, {"error": "NoSuchKey"})
+            return
+        docs = []
+        for step in steps:
+            doc = self.store.step_json(step, lines=False)
+            doc["logs"] = [step.text(i) for i in range(step.written)]
+            docs.append(doc)
+        self._json(200, {"steps": docs, "status": self.store.build_status(progress)})
+
+    def _json(self, status: int, value: Any) -> None:
+        body = json.dumps(value).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    # -- the stream --------------------------------------------------------------------------
+
+    def _stream(self, progress: str, path: str, token: str | None) -> None:
+        store = self.store
+        fault = store._take(LOG_FAULT_KINDS - {"bad_token"})
+        if fault is not None and fault.kind == "redirect" and not path.startswith("/moved"):
+            self.send_response(307)
+            self.send_header("Location", f"{store.url}/moved{path}")  # no query: keep auth!
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        if store.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        store._streaming(+1)
+        try:
+            _Stream(self, progress, token, fault).run()
+        finally:
+            store._streaming(-1)
+            self.close_connection = True
+
+    def send_event(self, name: str, data: Any, raw: str | None = None) -> None:
+        text = raw if raw is not None else json.dumps(data)
+        payload = f"event: {name}\ndata: {text}\n\n".encode()
+        if self.store.chunked:
+            payload = f"{len(payload):x}\r\n".encode() + payload + b"\r\n"
+        self.wfile.write(payload)
+
+    def client_gone(self, wait: float) -> bool:
+        """Wait up to `wait` seconds; True once the client has closed its end."""
+        readable, _, _ = select.select([self.connection], [], [], wait)
+        if not readable:
+            return False
+        try:
+            return bool(self.connection.recv(1024) == b"")
+        except OSError:
+            return True
+
+
+class _Stream:
+    """One streaming connection: the tree first, then what changes, tick after tick."""
+
+    def __init__(
+        self, handler: _Handler, progress: str, token: str | None, fault: LogFault | None
+    ) -> None:
+        self.handler = handler
+        self.store = handler.store
+        self.progress = progress
+        self.token = token
+        self.fault = fault
+        self.events = 0
+        self.sent: dict[str, tuple[str, bool, int]] = {}  # key -> (status, finished, lines)
+        self.last_sent = time.monotonic()
+
+    def run(self) -> None:
+        if self._strike():  # a fault `after: 0` strikes before the tree
+            return
+        steps = self.store.steps_of(self.progress) or []
+        self._event("put", {"path": "/", "data": self.store.tree(steps) or None})
+        self.sent = {s.key: (s.status, s.finished is not None, s.written) for s in steps}
+        while not self.store._stopping.is_set():
+            if self._strike():
+                return
+            if self.handler.client_gone(TICK_SECONDS):
+                return
+            self._send_changes()
+            self._keep_alive()
+
+    def _strike(self) -> bool:
+        """Apply the connection's fault once its time has come; True to end the stream."""
+        fault = self.fault
+        if fault is None or self.events < fault.after or fault.kind == "no_keepalive":
+            return False
+        self.fault = None
+        match fault.kind:
+            case "drop":
+                return True
+            case "auth_revoked":
+                self.store._revoke(self.token)
+                self._event("auth_revoked", "credential is no longer valid")
+                return True
+            case "cancel":
+                self._event("cancel", "permission denied")
+                return True
+            case "stall":
+                while not self.store._stopping.is_set():
+                    if self.handler.client_gone(0.05):
+                        break
+                return True
+            case "garbage":
+                self.handler.send_event("put", None, raw='{"path": "/", "data": {not json')
+            case "huge":
+                self._event("put", {"path": "/padding", "data": "x" * HUGE_EVENT_BYTES})
+        return False
+
+    def _send_changes(self) -> None:
+        for step in self.store.steps_of(self.progress) or []:
+            before = self.sent.get(step.key)
+            if before is None:
+                self._event("put", {"path": f"/{step.key}", "data": self.store.step_json(step)})
+            else:
+                self._send_lines(step, before[2])
+                if before[:2] != (step.status, step.finished is not None):
+                    meta = self.store.step_json(step, lines=False)
+                    self._event("patch", {"path": f"/{step.key}", "data": meta})
+            self.sent[step.key] = (step.status, step.finished is not None, step.written)
+
+    def _send_lines(self, step: StepState, already: int) -> None:
+        for start in range(already, step.written, LINES_PER_EVENT):
+            end = min(step.written, start + LINES_PER_EVENT)
+            batch = {f"{step.key}/logs/{step.push_id(i)}": step.text(i) for i in range(start, end)}
+            self._event("patch", {"path": "/", "data": batch})
+
+    def _keep_alive(self) -> None:
+        quiet = time.monotonic() - self.last_sent >= self.store.keepalive_seconds
+        if quiet and not (self.fault is not None and self.fault.kind == "no_keepalive"):
+            self._event("keep-alive", None)
+
+    def _event(self, name: str, data: Any) -> None:
+        self.handler.send_event(name, data)
+        self.last_sent = time.monotonic()
+        if name in ("put", "patch"):
+            self.events += 1

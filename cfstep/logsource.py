@@ -1,0 +1,76 @@
+"""Where a child's log is kept, and the HTTP session that reads it there.
+
+As Codefresh's own clients do it: the build's `progress` job names a `location`; a
+`firebase` location (a running build) is read with a token from `firebaseAuth`, any other
+(a finished build's storage link) is fetched at its `url` without the API key. Neither host
+is CF_URL's, so they get their own `requests` session, which never carries the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cfstep.api import CodefreshClient
+from cfstep.errors import CfstepError
+from cfstep.request import quote_segment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import requests
+
+CONNECT_SECONDS = 5.0
+
+
+class LogUnavailable(CfstepError):
+    """The log cannot be read; said in one line, never an exit code."""
+
+
+@dataclass(frozen=True)
+class Location:
+    kind: str  # "firebase" while the build runs; a storage type once it is archived
+    url: str | None
+
+
+@dataclass(frozen=True)
+class FirebaseAuth:
+    url: str
+    token: str
+    new_structure: bool
+
+    def job_url(self, progress: str) -> str:
+        root = self.url if self.new_structure else f"{self.url}/build-logs"
+        return f"{root}/{quote_segment(progress)}"
+
+    def credentials(self) -> list[str]:
+        """What output must never show: the token and the database's address."""
+        return [self.token, self.url]
+
+
+def location(client: CodefreshClient, progress: str, timeout: float) -> Location:
+    data = client.progress(progress, timeout)
+    found = data.get("location") if isinstance(data, dict) else None
+    if not isinstance(found, dict) or not isinstance(found.get("type"), str):
+        raise LogUnavailable("the build's progress names no log location")
+    url = found.get("url")
+    return Location(found["type"], url if isinstance(url, str) and url else None)
+
+
+def firebase_auth(client: CodefreshClient, progress: str, timeout: float) -> FirebaseAuth:
+    data = client.firebase_auth(progress, timeout)
+    if not isinstance(data, dict):
+        raise LogUnavailable("firebaseAuth gave no token")
+    url, token = data.get("url"), data.get("accessToken")
+    if not isinstance(url, str) or not url or not isinstance(token, str) or not token:
+        raise LogUnavailable("firebaseAuth gave no url or token")
+    return FirebaseAuth(url.rstrip("/"), token, data.get("newStructure") is True)
+
+
+def http_session(
+    environ: Mapping[str, str], *, insecure: bool, ca_bundle: str | None
+) -> requests.Session:
+    """A session for the log hosts (README, "Live logs of the child"): proxies and CAs from
+    the step's environment, never the API key."""
+    from cfstep.transport import keyless_session  # only when a log is read
+
+    return keyless_session(environ, insecure=insecure, ca_bundle=ca_bundle)

@@ -1,0 +1,114 @@
+"""The last lines of a finished child's log, read where Codefresh keeps it.
+
+The progress job's `location` says where: a storage link (`url`) is fetched without the API
+key, as Codefresh's own CLI does (it is often another host); a `firebase` location is read
+once. Only the last lines are kept as the log is read, and a log over MAX_LOG_BYTES is not
+read at all: the build's page has it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+import requests
+
+from cfstep import logsource
+from cfstep.api import CodefreshClient
+from cfstep.console import Console
+from cfstep.errors import CfstepError
+from cfstep.follow import Child
+from cfstep.logsource import LogUnavailable
+from cfstep.logtree import LogTree
+
+MAX_LOG_BYTES = 32 * 1024 * 1024
+API_SECONDS = 15.0
+READ_SECONDS = 30.0
+
+
+def last_lines(
+    client: CodefreshClient,
+    session: requests.Session,
+    console: Console,
+    progress: str,
+    count: int,
+) -> list[str]:
+    """The log's last `count` lines, step banners included; LogUnavailable if it cannot
+    be read (the caller says so, and the exit code stays the child's)."""
+    where = logsource.location(client, progress, API_SECONDS)
+    if where.kind == "firebase":
+        auth = logsource.firebase_auth(client, progress, API_SECONDS)
+        console.add_secrets(auth.credentials())
+        url, params = auth.job_url(progress) + "/steps.json", {"auth": auth.token}
+    elif where.url is not None:
+        url, params = where.url, {}
+    else:
+        raise LogUnavailable(f"its {where.kind!r} location has no url")
+    return list(deque(_lines(_fetch(session, url, params)), maxlen=count))
+
+
+def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes:
+    try:
+        with session.get(
+            url, params=params, stream=True, timeout=(logsource.CONNECT_SECONDS, READ_SECONDS)
+        ) as response:
+            if response.status_code != 200:
+                raise LogUnavailable(f"the log's location answered {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > MAX_LOG_BYTES:
+                    raise LogUnavailable(f"it is over {MAX_LOG_BYTES // 2**20} MB")
+            return bytes(body)
+    except requests.RequestException as exc:  # its text holds the URL, and so the token
+        raise LogUnavailable(f"the log's location cannot be read ({type(exc).__name__})") from None
+
+
+def _lines(body: bytes) -> Iterator[str]:
+    """A stored log is JSON steps (`{steps: [...]}` or Firebase's `{key: step}`); plain
+    text is taken line by line."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        yield from body.decode("utf-8", "replace").splitlines()
+        return
+    steps = data.get("steps", data) if isinstance(data, dict) else data
+    yield from _step_lines(steps.values() if isinstance(steps, dict) else steps)
+
+
+def _step_lines(steps: Iterable[object]) -> Iterator[str]:
+    tree = LogTree()
+    updates: dict[str, object] = {}
+    for number, step in enumerate(steps):
+        if isinstance(step, dict):
+            logs = step.get("logs")
+            if isinstance(logs, list):  # a list keeps its order: number its items
+                logs = {f"{i:012d}": text for i, text in enumerate(logs)}
+            updates[f"{number:06d}"] = {**step, "logs": logs or {}}
+    yield from tree.put("/", updates)
+
+
+def show(
+    console: Console,
+    client: CodefreshClient,
+    session: requests.Session,
+    child: Child,
+    count: int,
+) -> None:
+    """Print the failed child's last `count` lines, or one line saying where to read them."""
+    progress = child.build.progress if child.build else None
+    if count <= 0:
+        return
+    if progress is None:
+        console.say(f"could not read the child's log (no progress id); see {child.url}")
+        return
+    try:
+        tail = last_lines(client, session, console, progress, count)
+    except CfstepError as exc:  # a log we cannot read must not hide the child's result
+        console.say(f"could not read the child's log ({exc.message}); see {child.url}")
+        return
+    finally:
+        session.close()
+    console.say(f"last {len(tail)} log lines of {child.build_id}:")
+    console.say_lines([f"  | {line}" for line in tail])

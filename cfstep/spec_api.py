@@ -12,7 +12,7 @@ from cfstep.errors import ApiError
 from cfstep.request import quote_segment
 from cfstep.transport import Response, TransportError
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -13,7 +13,7 @@ import json
 
 from cfstep.specs import variable_lists
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -16,7 +16,7 @@ from cfstep import documents, values
 from cfstep.errors import InputError
 from cfstep.model import PipelineSpec
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -23,7 +23,7 @@ from cfstep.spec_api import Conflict, PipelinesApi
 from cfstep.specs import NAME, validator_yaml
 from cfstep.transport import new_session
 
-TYPE_CHECKING = False  # not from typing: a run never imports typing (issue 5)
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, TypeVar

@@ -8,7 +8,7 @@ with one returned value (annotation `cfstep_out_DIGEST`). Measured, per run:
 - wall time of the cfstep process, and its overhead beyond the longest child;
   the overhead split into start-up (process start → first run request), triggering
   (first → last run request), detection (a child's end → the status request that saw it:
-  §5's adaptive poll, at most a sixth of the child's age) and the finish (last end seen → exit);
+  the adaptive poll, at most a sixth of the child's age) and the finish (last end seen → exit);
 - status requests (`GET /api/builds/<id>`) per child, per child per minute of its life,
   and the busiest second of the API as a whole;
 - peak RSS of the cfstep process (`os.wait4`'s rusage: that one process, nothing else).

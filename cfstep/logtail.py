@@ -20,7 +20,6 @@ from cfstep.console import Console
 from cfstep.errors import CfstepError
 from cfstep.follow import Child
 from cfstep.logsource import LogUnavailable
-from cfstep.logtree import LogTree
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 API_SECONDS = 15.0
@@ -78,6 +77,9 @@ def _lines(body: bytes) -> Iterator[str]:
 
 
 def _step_lines(steps: Iterable[object]) -> Iterator[str]:
+    # Only a tail read from the log database pays for the tree (a trigger never does).
+    from cfstep.logtree import LogTree
+
     tree = LogTree()
     updates: dict[str, object] = {}
     for number, step in enumerate(steps):

@@ -103,6 +103,23 @@ def test_the_trigger_path_does_import_requests(tmp_path: object) -> None:
     assert {"requests", "urllib3"} <= loaded
 
 
+# The live-log reader: loaded when a child's log is followed or read from the log
+# database, never by a trigger that does neither (DETACH, FOLLOW_LOGS off, a storage tail).
+LIVE_LOG_READER = ("cfstep.logstream", "cfstep.sse", "cfstep.logtree")
+
+
+def test_the_trigger_path_does_not_import_the_live_log_reader(tmp_path: object) -> None:
+    loaded = _modules_after("import cfstep.step, cfstep.report", _base_env(tmp_path))
+    assert {"cfstep.logs", "cfstep.logtail"} <= loaded  # what the step holds is there
+    assert sorted(m for m in LIVE_LOG_READER if m in loaded) == []
+
+
+def test_following_a_log_does_import_the_live_log_reader(tmp_path: object) -> None:
+    """The check above could pass with misspelt names: following loads exactly these."""
+    loaded = _modules_after("import cfstep.logstream", _base_env(tmp_path))
+    assert set(LIVE_LOG_READER) <= loaded
+
+
 @pytest.mark.parametrize(
     "module", ["yaml", "http.client", "ssl", "cfstep.transport", "importlib.metadata", *HTTP_CLIENT]
 )

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from cfstep import inputs, values
+from cfstep import given, inputs, values
 from cfstep.model import ChildSpec, Config
 from cfstep.options import OPTIONS, Kind, Option
 
@@ -65,7 +65,7 @@ def test_unset_gives_the_table_default(option: Option) -> None:
     value = getattr(config, option.config) if option.config else None
     if option.child:
         value = getattr(config.children[0], option.child)
-    expected = inputs._Raw({}, {}).value(option)
+    expected = given.Given({}, {}).value(option)
     assert value == expected
 
 

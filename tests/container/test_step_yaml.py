@@ -136,6 +136,18 @@ def test_a_union_type_shows_its_real_type_first_and_in_words(name: str) -> None:
         assert "Type: " + {"array": "list"}.get(kinds[0], kinds[0]) in description
 
 
+def test_no_argument_is_declared_twice() -> None:
+    """JSON keeps the last of two equal keys silently: a second, stale declaration of an
+    argument would hide the real one from every other check here."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(STEP["spec"]["arguments"], object_pairs_hook=unique)
+
+
 def test_codefresh_run_drop_in_arguments_are_accepted() -> None:
     assert {"IMAGE_TAG", "FOLLOW_LOGS"} <= set(PROPERTIES)
     assert "boolean" in PROPERTIES["FOLLOW_LOGS"]["type"]

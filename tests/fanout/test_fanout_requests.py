@@ -29,7 +29,7 @@ def test_100_children_of_3_seconds_at_once_make_a_bounded_number_of_requests(
     builds = emu.runs()
     assert len(builds) == CHILDREN
     assert max_in_flight(emu) == CHILDREN  # all at once
-    # §5 for a 3 s child: polls at 1, 2 and 3 s (the 1 s floor), the last one sees the end.
+    # The adaptive poll for a 3 s child: 1, 2 and 3 s (the 1 s floor); the last sees the end.
     polls = Counter(r.path.rsplit("/", 1)[1] for r in build_gets(emu))
     assert sorted(set(polls.values())) == [3]
     assert sum(polls.values()) < 4 * CHILDREN

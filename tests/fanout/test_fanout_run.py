@@ -241,7 +241,7 @@ def test_max_parallel_defaults_to_10(emu: Emulator, run: Callable[..., Result]) 
 def test_children_are_followed_by_one_adaptive_poll_loop(
     emu: Emulator, run: Callable[..., Result]
 ) -> None:
-    """Polls per child follow §5's schedule (1 s floor here), whatever the other children do."""
+    """Polls per child follow the adaptive schedule (1 s floor here), whatever the others do."""
     result = run(PIPELINES="[fan/b, fan/a]")
     assert result.code == 0
     b, a = emu.runs()

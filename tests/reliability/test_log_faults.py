@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cfstep import logs
+from cfstep import logstream
 from cfstep.emulator import Emulator, LogFault
 from fakeclock import FakeClock
 from harness import Figures, MatrixRow, Result, base_env, find_leaks
@@ -44,8 +44,8 @@ CHILDREN: dict[str, tuple[str, dict[str, str], int]] = {
 def quick_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     """Silence is noticed after 0.3 s (not 60) and the drain lasts 1 s (not 5): the same
     paths, in a fraction of the time."""
-    monkeypatch.setattr(logs, "SILENCE_SECONDS", 0.3)
-    monkeypatch.setattr(logs, "DRAIN_SECONDS", 1.0)
+    monkeypatch.setattr(logstream, "SILENCE_SECONDS", 0.3)
+    monkeypatch.setattr(logstream, "DRAIN_SECONDS", 1.0)
 
 
 def _run_bounded(run: Callable[..., Result], env: dict[str, str]) -> Result:

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from cfstep.console import clip
@@ -29,6 +29,9 @@ RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# A status is a word (Codefresh's are lower-case words with dashes); anything else in that
+# field is not an answer the step can act on, or print, or export.
+_STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 class TransientApiError(ApiError):
@@ -49,13 +52,18 @@ class Build:
 
     @classmethod
     def from_json(cls, data: object, build_id: str) -> Build:
-        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-            raise TransientApiError(f"build {build_id}: the answer has no status")
-        progress = data.get("progress")
+        """The one way a build answer becomes a Build: every field checked, so what the
+        step holds afterwards is clean typed values; anything else is an unreadable answer
+        (transient: the next poll may read it)."""
+        if not isinstance(data, dict):
+            raise TransientApiError(f"build {build_id}: the answer is not a build")
+        status = data.get("status")
+        if not isinstance(status, str) or not _STATUS.fullmatch(status):
+            raise TransientApiError(f"build {build_id}: the answer has no readable status")
         return cls(
-            id=str(data.get("id") or build_id),
-            status=data["status"],
-            progress=progress if isinstance(progress, str) and progress else None,
+            id=identifier(data.get("id")) or build_id,
+            status=status,
+            progress=identifier(data.get("progress")),
             created=_timestamp(data.get("created")),
             finished=_timestamp(data.get("finished")),
         )
@@ -66,12 +74,38 @@ class Build:
         return max(0.0, (self.finished - self.created).total_seconds())
 
 
-def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
+def identifier(value: object) -> str | None:
+    """A build or progress id from an answer: letters, digits, `-` and `_` only, since it
+    goes into URLs, log lines and the export file."""
+    if isinstance(value, str) and _BUILD_ID.fullmatch(value):
+        return value
+    return None
+
+
+def clean_text(value: object, limit: int = 4096) -> str | None:
+    """A string from an answer that can be printed and written: encodable as UTF-8 (a lone
+    surrogate such as "\\ud800" is not) and of a sane size; otherwise None."""
+    if not isinstance(value, str) or len(value) > limit:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An ISO time, always aware: a time without a zone is UTC (Codefresh writes UTC), so
+    a `created` with a zone and a `finished` without one can still be subtracted."""
+    found = clean_text(value, 64)
+    if not found:
+        return None
+    try:
+        parsed = datetime.fromisoformat(found.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
 
 
@@ -188,14 +222,7 @@ class CodefreshClient:
             data = response.json()
         except ValueError as exc:
             raise TransientApiError("annotations: unreadable answer") from exc
-        if isinstance(data, dict):  # some versions wrap the list
-            data = data.get("docs", data.get("annotations", []))
-        found: dict[str, str] = {}
-        for item in data if isinstance(data, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("key"), str):
-                value = item.get("value")
-                found[item["key"]] = value if isinstance(value, str) else json.dumps(value)
-        return found
+        return _annotations_from(data)
 
     def _get(
         self,
@@ -238,6 +265,28 @@ def _json(response: Response, what: str) -> object:
         raise TransientApiError(f"{what}: unreadable answer") from exc
 
 
+def _annotations_from(data: object) -> dict[str, str]:
+    """Annotations as `{key: value}`: a key or value that cannot be printed is left out; a
+    value that is not a string is kept as its JSON."""
+    if isinstance(data, dict):  # some versions wrap the list
+        data = data.get("docs", data.get("annotations", []))
+    found: dict[str, str] = {}
+    for item in data if isinstance(data, list) else []:
+        key = clean_text(item.get("key"), 1024) if isinstance(item, dict) else None
+        if key is None:
+            continue
+        value = item.get("value")
+        if not isinstance(value, str):
+            try:
+                value = json.dumps(value)  # escapes every non-ASCII character
+            except (ValueError, TypeError, RecursionError):
+                continue
+        kept = clean_text(value, 1 << 20)
+        if kept is not None:
+            found[key] = kept
+    return found
+
+
 def _build_id_from(response: Response) -> str | None:
     """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
     try:
@@ -246,9 +295,7 @@ def _build_id_from(response: Response) -> str | None:
         data = response.text(200).strip()
     if isinstance(data, dict):
         data = data.get("id") or data.get("workflowId")
-    if isinstance(data, str) and _BUILD_ID.fullmatch(data.strip()):
-        return data.strip()
-    return None
+    return identifier(data.strip()) if isinstance(data, str) else None
 
 
 def _classify(response: Response, method: str, *, build_id: str | None = None) -> ApiError:
@@ -303,8 +350,8 @@ def _server_message(response: Response) -> str:
     except ValueError:
         data = None
     if isinstance(data, dict):
-        message = data.get("message") or data.get("error")
-        if isinstance(message, str):
+        message = clean_text(data.get("message") or data.get("error"))
+        if message is not None:
             return clip(" ".join(message.split()), 300)
     if "html" in response.headers.get("content-type", ""):
         return "an HTML page"

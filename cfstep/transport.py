@@ -68,8 +68,12 @@ class Response:
     url: str
 
     def json(self) -> object:
-        """The body as JSON; ValueError when it is not."""
-        return json.loads(self.body.decode("utf-8"))
+        """The body as JSON; ValueError when it is not, or nests too deep to read (the
+        parser's RecursionError is not a bug of the step but an unreadable answer)."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except RecursionError as exc:
+            raise ValueError("the answer nests too deep") from exc
 
     def text(self, limit: int = 300) -> str:
         return self.body.decode("utf-8", "replace")[:limit]

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from cfstep.console import clip
+from cfstep.console import Console, clip
 from cfstep.errors import ApiError
+from cfstep.model import Config
 from cfstep.request import quote_segment
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
-from cfstep.transport import Response, Session, TransportError
+from cfstep.transport import Response, Session, TransportError, new_session
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+STOP_CHECK_SECONDS = 1.0  # a held signal is seen between retries at least this often
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
 # field is not an answer the step can act on, or print, or export.
@@ -125,10 +127,16 @@ class CodefreshClient:
         self._jitter = jitter
         self._backoff = backoff or Backoff()
 
-    def retrying(self, call: Callable[[float], T], budget_seconds: float) -> T:
+    def retrying(
+        self,
+        call: Callable[[float], T],
+        budget_seconds: float,
+        stop: Callable[[], bool] | None = None,
+    ) -> T:
         """`call(timeout)` until it answers: transient trouble (no answer, 5xx, 429,
         unreadable JSON) is retried with backoff, Retry-After honoured, within the budget;
-        past it, the last TransientApiError. A refusal is raised at once."""
+        past it, the last TransientApiError. A refusal is raised at once. Once `stop()` is
+        true (a signal is held), nothing more is sent: the last TransientApiError at once."""
         deadline = Deadline.after(self._clock, budget_seconds)
         attempt = 0
         while True:
@@ -136,18 +144,37 @@ class CodefreshClient:
                 return call(deadline.remaining())
             except TransientApiError as exc:
                 wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
-                if wait >= deadline.remaining():
+                if wait >= deadline.remaining() or (stop is not None and stop()):
                     raise
-                self._sleep(wait)
+                self._wait(wait, stop)
+                if stop is not None and stop():
+                    raise
                 attempt += 1
+
+    def _wait(self, seconds: float, stop: Callable[[], bool] | None) -> None:
+        """Sleep; in steps of at most a second when a signal may ask to stop the retries."""
+        if stop is None:
+            self._sleep(seconds)
+            return
+        while seconds > 0 and not stop():
+            step = min(seconds, STOP_CHECK_SECONDS)
+            self._sleep(step)
+            seconds -= step
 
     def build_url(self, build_id: str) -> str:
         return f"{self.session.base_url}/build/{build_id}"
 
-    def run_pipeline(self, pipeline: str, body: Mapping[str, object], req_id: str) -> str:
+    def run_pipeline(
+        self,
+        pipeline: str,
+        body: Mapping[str, object],
+        req_id: str,
+        stop: Callable[[], bool] | None = None,
+    ) -> str:
         """Start a build; the same reqId on every retry, so Codefresh starts it only once.
         Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
-        4xx, which may mean the build started or will never start (README, "Safety")."""
+        4xx, which may mean the build started or will never start (README, "Safety").
+        Not retried once `stop()` is true: a stopped step sends no new run request."""
         path = f"/api/pipelines/run/{quote_segment(pipeline)}"
         attempts = 0
 
@@ -174,7 +201,7 @@ class CodefreshClient:
             raise refused(response, "POST", pipeline=pipeline)
 
         try:
-            return self.retrying(attempt, RUN_GIVE_UP_SECONDS)
+            return self.retrying(attempt, RUN_GIVE_UP_SECONDS, stop)
         except TransientApiError as exc:
             raise ApiError(
                 f"could not start {pipeline!r}: {exc.message}, {attempts} attempts in "
@@ -248,6 +275,24 @@ class CodefreshClient:
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
             raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc
+
+
+def client_for(
+    config: Config, console: Console, *, clock: Clock, sleep: Sleep, jitter: Jitter
+) -> CodefreshClient:
+    """An API client on a new session to CF_URL, with the run's key, proxies and CAs. A run
+    makes one (PIPELINE_SPEC and the trigger share it); each live log makes its own, since
+    a session is one connection used by one thread."""
+    debug = (lambda line: console.say(f"debug: {line}")) if config.debug else None
+    session = new_session(
+        config.url,
+        config.api_key or "",
+        insecure=config.insecure,
+        ca_bundle=config.ca_bundle,
+        debug=debug,
+        environ=config.platform.network,
+    )
+    return CodefreshClient(session, clock=clock, sleep=sleep, jitter=jitter)
 
 
 def _no_answer(exc: TransportError, context: str) -> ApiError:

@@ -194,8 +194,18 @@ class Session:
         try:
             return self._send(method, url, payload, headers, limits)
         finally:
+            watch.finished = True
             watchdog.cancel()
             _sending.watch = None
+
+    def cut_soon(self, seconds: float) -> None:
+        """End the request this thread has in flight within `seconds` (called from a signal
+        handler: a stopped step must not wait out a silent server's full time bound)."""
+        watch = getattr(_sending, "watch", None)
+        if watch is not None:
+            timer = threading.Timer(seconds, watch.cut)
+            timer.daemon = True
+            timer.start()
 
     def _send(
         self,
@@ -229,6 +239,8 @@ class Session:
                 raise _no_answer(exc, url) from exc
         try:
             body = _read_body(answer, limits, self._timeouts.read)
+            if _sending.watch is not None and _sending.watch.was_cut:  # the end seen was the cut
+                raise TransportError(_OUT_OF_TIME, maybe_processed=True)
         except BaseException:
             answer.close()  # not read to its end: its connection cannot serve another request
             raise
@@ -255,10 +267,14 @@ class _Watch:
     def __init__(self) -> None:
         self.connection: urllib3.connection.HTTPConnection | None = None
         self.was_cut = False
+        self.finished = False  # its connection may serve the next request: never cut it
 
     def cut(self) -> None:
         """Shut the socket down under the blocked read (from the watchdog's thread): the
-        read ends at once, and the connection is never used again."""
+        read ends at once, and the connection is never used again. A cut before the
+        connection was made is applied once it is (see `_watched`)."""
+        if self.finished:
+            return
         self.was_cut = True
         sock = getattr(self.connection, "sock", None)
         if sock is not None:
@@ -275,6 +291,8 @@ def _watched(connection: urllib3.connection.HTTPConnection) -> None:
     watch = getattr(_sending, "watch", None)
     if watch is not None:
         watch.connection = connection
+        if watch.was_cut:  # cut while connecting: the request must not go on
+            watch.cut()
 
 
 class _HTTPConnection(urllib3.connection.HTTPConnection):

@@ -96,6 +96,26 @@ def clean_text(value: object, limit: int = 4096) -> str | None:
     return value
 
 
+def clean_json(data: object, max_depth: int = 64) -> bool:
+    """True when a parsed answer nests at most `max_depth` deep and every string in it, key
+    or value, can be printed and written (walked without recursion, whatever its depth)."""
+    pending: list[tuple[object, int]] = [(data, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > max_depth:
+            return False
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if clean_text(key, 1 << 20) is None:
+                    return False
+                pending.append((value, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((value, depth + 1) for value in item)
+        elif isinstance(item, str) and clean_text(item, 1 << 22) is None:
+            return False
+    return True
+
+
 def _timestamp(value: object) -> datetime | None:
     """An ISO time, always aware: a time without a zone is UTC (Codefresh writes UTC), so
     a `created` with a zone and a `finished` without one can still be subtracted."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cfstep import specdiff
-from cfstep.api import CodefreshClient, TransientApiError
+from cfstep.api import CodefreshClient, TransientApiError, identifier
 from cfstep.console import Console
 from cfstep.errors import ApiError, InputError
 from cfstep.model import Config, PipelineSpec
@@ -227,4 +227,4 @@ class Applier:
 
 def _pipeline_id(document: dict[str, Any] | None) -> str:
     metadata = (document or {}).get("metadata") or {}
-    return str(metadata.get("id") or "")
+    return identifier(metadata.get("id")) or ""

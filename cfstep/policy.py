@@ -105,13 +105,10 @@ class Policy:
         the step had been stopped; a child left running is named with its URL."""
         many = self.report.many
         terminate = self.config.fail_fast if many else self.config.terminate_on_cancel
-        self._wind_down(
-            active,
-            first_failure,
-            terminate,
-            "FAIL_FAST=false" if many else "TERMINATE_ON_CANCEL=false",
-            TERMINATE_BUDGET_SECONDS,
-        )
+        rule = "FAIL_FAST" if many else "TERMINATE_ON_CANCEL"
+        if active and terminate:
+            self.console.say(f"stopping on an internal error: terminating what runs ({rule})")
+        self._wind_down(active, first_failure, terminate, f"{rule}=false", TERMINATE_BUDGET_SECONDS)
 
     def _wind_down(
         self,

@@ -16,7 +16,7 @@ from cfstep.report import Report
 TERMINATE_BUDGET_SECONDS = 20.0
 # For all the children together: a runner kills the container soon after SIGTERM (Docker
 # 10 s), and the step must still write its outputs and exit 143 itself.
-CANCEL_TERMINATE_BUDGET_SECONDS = 4.0
+CANCEL_TERMINATE_BUDGET_SECONDS = 3.0
 
 
 class Policy:

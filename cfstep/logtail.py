@@ -17,7 +17,7 @@ import requests
 from cfstep import logsource
 from cfstep.api import CodefreshClient
 from cfstep.console import Console
-from cfstep.errors import CfstepError
+from cfstep.errors import Cancelled, CfstepError
 from cfstep.follow import Child
 from cfstep.logsource import LogUnavailable
 from cfstep.logtree import LogTree
@@ -109,6 +109,8 @@ def show(
         return
     try:
         tail = last_lines(client, session, console, progress, count)
+    except Cancelled:  # a signal is not a log we cannot read: the step stops
+        raise
     except CfstepError as exc:  # a log we cannot read must not hide the child's result
         console.say(f"could not read the child's log ({exc.message}); see {child.url}")
         return

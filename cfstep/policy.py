@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cfstep import results
 from cfstep.console import Console, duration
-from cfstep.errors import CfstepError
+from cfstep.errors import Cancelled, CfstepError
 from cfstep.follow import Child, Follower
 from cfstep.model import Config, ExitCode, Outcome
 from cfstep.report import Report
@@ -131,6 +131,8 @@ class Policy:
             elif terminate:
                 try:
                     self.stop(child, active, deadline - clock())
+                except Cancelled:  # stopped meanwhile: the cancel's wind-down takes over
+                    raise
                 except CfstepError as exc:  # refused (401, 404): say where to stop it
                     if child in active:
                         active.remove(child)

@@ -240,14 +240,21 @@ def test_a_silent_annotations_read(live: Emulator, start: Callable[..., Running]
     assert step.exports["BUILD_STATUS"] == "success"
 
 
-def test_a_silent_pipeline_spec_read(
-    live: Emulator, start: Callable[..., Running], tmp_path: Path
+@pytest.mark.parametrize(
+    ("method", "prefix"),
+    [("GET", "/api/pipelines/"), ("POST", "/api/pipelines")],
+    ids=["spec read", "spec write"],
+)
+def test_a_silent_pipeline_spec_request(
+    method: str, prefix: str, live: Emulator, start: Callable[..., Running], tmp_path: Path
 ) -> None:
+    """PIPELINE_SPEC, before anything is triggered: nothing is started after the signal."""
     spec = tmp_path / "spec.yaml"
     spec.write_text("version: '1.0'\nkind: pipeline\nmetadata:\n  name: team-a/deploy\n")
-    live.add_fault(Fault("GET", "/api/pipelines/", "delay", delay=SILENT))
+    live.add_fault(Fault(method, prefix, "delay", delay=SILENT))
     step = start(PIPELINE_SPEC=str(spec), PIPELINE_ID="team-a/deploy")
-    step.wait_for(_in_flight(live, "GET", "/api/pipelines/"))
+    step.wait_for(_in_flight(live, method, prefix))
     code, err = _stop(step)
     assert code == 143, err
     assert _sent(live, "POST", RUN) == 0
+    assert "stopped by SIGTERM" in err.splitlines()[-1]

@@ -24,12 +24,13 @@ TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/perfo
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from cfstep.cancel import CancelGuard
+
     T = TypeVar("T")
 
 RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
-STOP_CHECK_SECONDS = 1.0  # a held signal is seen between retries at least this often
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
 # field is not an answer the step can act on, or print, or export.
@@ -151,12 +152,12 @@ class CodefreshClient:
         self,
         call: Callable[[float], T],
         budget_seconds: float,
-        stop: Callable[[], bool] | None = None,
+        guard: CancelGuard | None = None,
     ) -> T:
         """`call(timeout)` until it answers: transient trouble (no answer, 5xx, 429,
         unreadable JSON) is retried with backoff, Retry-After honoured, within the budget;
-        past it, the last TransientApiError. A refusal is raised at once. Once `stop()` is
-        true (a signal is held), nothing more is sent: the last TransientApiError at once."""
+        past it, the last TransientApiError. A refusal is raised at once. With a `guard`
+        holding a signal, nothing more is sent: the wait before a retry ends at once."""
         deadline = Deadline.after(self._clock, budget_seconds)
         attempt = 0
         while True:
@@ -164,22 +165,15 @@ class CodefreshClient:
                 return call(deadline.remaining())
             except TransientApiError as exc:
                 wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
-                if wait >= deadline.remaining() or (stop is not None and stop()):
+                if wait >= deadline.remaining() or (guard is not None and guard.holding):
                     raise
-                self._wait(wait, stop)
-                if stop is not None and stop():
-                    raise
+                if guard is None:
+                    self._sleep(wait)
+                else:
+                    guard.pause(self._sleep, wait)
+                    if guard.holding:
+                        raise
                 attempt += 1
-
-    def _wait(self, seconds: float, stop: Callable[[], bool] | None) -> None:
-        """Sleep; in steps of at most a second when a signal may ask to stop the retries."""
-        if stop is None:
-            self._sleep(seconds)
-            return
-        while seconds > 0 and not stop():
-            step = min(seconds, STOP_CHECK_SECONDS)
-            self._sleep(step)
-            seconds -= step
 
     def build_url(self, build_id: str) -> str:
         return f"{self.session.base_url}/build/{build_id}"
@@ -189,12 +183,12 @@ class CodefreshClient:
         pipeline: str,
         body: Mapping[str, object],
         req_id: str,
-        stop: Callable[[], bool] | None = None,
+        guard: CancelGuard | None = None,
     ) -> str:
         """Start a build; the same reqId on every retry, so Codefresh starts it only once.
         Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
         4xx, which may mean the build started or will never start (README, "Safety").
-        Not retried once `stop()` is true: a stopped step sends no new run request."""
+        Not retried once `guard` holds a signal: a stopped step sends no new run request."""
         path = f"/api/pipelines/run/{quote_segment(pipeline)}"
         attempts = 0
 
@@ -221,7 +215,7 @@ class CodefreshClient:
             raise refused(response, "POST", pipeline=pipeline)
 
         try:
-            return self.retrying(attempt, RUN_GIVE_UP_SECONDS, stop)
+            return self.retrying(attempt, RUN_GIVE_UP_SECONDS, guard)
         except TransientApiError as exc:
             raise ApiError(
                 f"could not start {pipeline!r}: {exc.message}, {attempts} attempts in "

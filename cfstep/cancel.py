@@ -22,6 +22,7 @@ _CODES = {signal.SIGINT: ExitCode.SIGINT, signal.SIGTERM: ExitCode.SIGTERM}
 class CancelGuard:
     def __init__(self) -> None:
         self._deferring = False
+        self._pausing = False
         self._on_held: Callable[[], None] | None = None
         self._pending: Cancelled | None = None
         self.received: Cancelled | None = None
@@ -51,6 +52,8 @@ class CancelGuard:
         )
         if self._deferring:
             self._pending = self.received
+            if self._pausing:  # nothing in flight: the held block ends now
+                raise self.received
             if self._on_held is not None:
                 self._on_held()
             return
@@ -60,6 +63,17 @@ class CancelGuard:
     def holding(self) -> bool:
         """A signal came during a `deferred` block and waits for its end."""
         return self._pending is not None
+
+    def pause(self, sleep: Callable[[float], None], seconds: float) -> None:
+        """Inside a `deferred` block, a wait with no request in flight (before a retry): a
+        signal ends it at once, raised as it arrives."""
+        if self._pending is not None:
+            return
+        self._pausing = True
+        try:
+            sleep(seconds)
+        finally:
+            self._pausing = False
 
     @contextmanager
     def deferred(self, on_held: Callable[[], None] | None = None) -> Iterator[None]:

@@ -83,9 +83,7 @@ class Scheduler:
         try:
             with self.guard.deferred(on_held=self._cut_run_request):
                 body = request.run_body(spec, self.config.platform.parent_build_id)
-                build_id = self.client.run_pipeline(
-                    spec.pipeline, body, req_id, stop=lambda: self.guard.holding
-                )
+                build_id = self.client.run_pipeline(spec.pipeline, body, req_id, self.guard)
                 child = self._child(index, spec.pipeline, build_id)
                 self.report.started(child)
                 if not self.config.detach:

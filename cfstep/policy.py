@@ -86,8 +86,10 @@ class Policy:
     def aborted(self, active: list[Child], first_failure: Child | None) -> None:
         """An error ends a fan-out early: nobody would follow the children still running, so
         FAIL_FAST terminates them; without it they are left running, each named with its URL.
-        A single child is left as it is: the error is about that very child."""
+        A single child is left as it is (the error is about that very child), and what is
+        known of it written: its id was exported at the start, the JSON document now."""
         if not self.report.many:
+            self.report.close(self.worst(first_failure))
             return
         if active and self.config.fail_fast:
             self.console.say("stopping: terminating the other children (FAIL_FAST)")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from cfstep import follow, report
-from cfstep.emulator import Emulator
+from cfstep.emulator import Emulator, Fault
 from harness import SECRET, base_env
 from reliability.conftest import Run
 
@@ -101,3 +101,14 @@ def test_a_bug_in_the_wind_down_still_reports_the_first_bug(
     assert result.code == 70, result.stderr
     assert "injected bug" in result.stderr
     assert "winding the run down failed too" in result.stderr
+
+
+def test_an_api_error_following_one_child_still_writes_the_json(run: Run, emu: Emulator) -> None:
+    """The status request refused (404) after the trigger: exit 4; the child's id was
+    exported at its start, and the output JSON is written with it."""
+    emu.add_fault(Fault("GET", "/api/builds/", "status", status=404, times=-1))
+    result = run(base_env(emu, PIPELINE_ID="proj/ok", **SECRETS), secrets=[SECRET])
+    assert result.code == 4, result.stderr
+    (build,) = emu.runs()
+    assert result.exports["BUILD_ID"] == build.id
+    assert result.output_json["children"][0]["build_id"] == build.id

@@ -39,6 +39,7 @@ SILENCE_SECONDS = 60.0  # no byte at all (Firebase sends keep-alives): reconnect
 DRAIN_SECONDS = 5.0  # after the child's end, at most this long for its last lines
 SETTLE_SECONDS = 0.2  # every step finished and the stream quiet this long: all is shown
 API_SECONDS = 15.0
+STOP_ALL_SECONDS = 1.0  # the wait for all live logs on the way out, together
 API_ATTEMPTS = 3
 RECONNECTS = 8  # failed connections in a row before live logs stop
 READ_BYTES = 64 * 1024
@@ -95,12 +96,15 @@ class LiveLog:
                 self._thread.join(0.02)
         self.stop()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 1.0) -> None:
+        self.ask_to_stop()
+        self._thread.join(wait)
+
+    def ask_to_stop(self) -> None:
         self._stopping.set()
         with self._reading:
             if self._fd is not None:
                 _shut_down(self._fd)  # wakes the thread blocked reading it
-        self._thread.join(1.0)
 
     # -- the thread -------------------------------------------------------------------------
 
@@ -324,6 +328,7 @@ class LiveLogs:
         self._new_client = client
         self._new_session = session
         self._followed: dict[int, LiveLog] = {}  # by child index
+        self._stopped_all = False
 
     def poll_seen(self, child: Child) -> None:
         progress = child.build.progress if child.build else None
@@ -340,7 +345,7 @@ class LiveLogs:
     def ended(self, child: Child) -> None:
         """Drain what a finished child still has to show, then stop following it."""
         live = self._followed.get(child.index)
-        if live is not None:
+        if live is not None and not self._stopped_all:  # else already stopped, not waited
             live.finish(drain=child.status in FINAL and not child.stopped_by_step)
 
     def shown(self, child: Child) -> bool:
@@ -349,5 +354,14 @@ class LiveLogs:
         return live is not None and not live.failed
 
     def stop_all(self) -> None:
+        """All asked to stop at once, then waited for 1 s in all: a thread stuck in a
+        request (a daemon, it dies with the step) must not hold a cancel's exit, whatever
+        the number of children. Once: the way out calls it before a wind-down and after."""
+        if self._stopped_all:
+            return
+        self._stopped_all = True
         for live in self._followed.values():
-            live.stop()
+            live.ask_to_stop()
+        give_up = time.monotonic() + STOP_ALL_SECONDS
+        for live in self._followed.values():
+            live.stop(wait=max(0.0, give_up - time.monotonic()))

@@ -258,3 +258,18 @@ def test_a_silent_pipeline_spec_request(
     assert code == 143, err
     assert _sent(live, "POST", RUN) == 0
     assert "stopped by SIGTERM" in err.splitlines()[-1]
+
+
+def test_live_logs_stuck_in_silent_requests_do_not_hold_the_exit(
+    live: Emulator, start: Callable[..., Running]
+) -> None:
+    """Five children, each one's live log waiting on a silent firebaseAuth: the signal
+    waits for the live logs 1 s in all, not 1 s each, and terminates the five."""
+    live.add_fault(Fault("GET", "/api/user/firebaseAuth", "delay", delay=SILENT, times=-1))
+    step = start(PIPELINES=json.dumps(["proj/slow"] * 5), FOLLOW_LOGS="true")
+    step.wait_for(lambda: _sent(live, "GET", "/api/user/firebaseAuth") >= 5, timeout=15)
+    code, err = _stop(step)
+    assert code == 143, err
+    builds = live.runs()
+    assert len(builds) == 5
+    assert all(b.terminated_at is not None for b in builds), err

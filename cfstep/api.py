@@ -376,7 +376,7 @@ def refused(
     head += f" ({detail})" if detail else ""
     match response.status:
         case 301 | 302 | 303 | 307 | 308:
-            target = urlsplit(response.headers.get("location", "")).netloc or "elsewhere"
+            target = _host_of(response.headers.get("location", "")) or "elsewhere"
             fix = (
                 f"a redirect to {target}, not followed so the API key stays with CF_URL's "
                 "host — set CF_URL to the final address"
@@ -401,6 +401,14 @@ def refused(
         case _:
             fix = "check CF_URL and the inputs"
     return ApiError(f"{head} — {fix}", status=response.status)
+
+
+def _host_of(url: str) -> str:
+    """The host a redirect names; nothing for a Location that is not a URL at all."""
+    try:
+        return clean_text(urlsplit(url).netloc, 300) or ""
+    except ValueError:  # such as "http://[bad": an unbalanced IPv6 bracket
+        return ""
 
 
 def _server_message(response: Response) -> str:

@@ -65,7 +65,8 @@ def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes
                 if len(body) > MAX_LOG_BYTES:
                     raise LogUnavailable(f"it is over {MAX_LOG_BYTES // 2**20} MB")
             return bytes(body)
-    except requests.RequestException as exc:  # its text holds the URL, and so the token
+    # Its text holds the URL, and so the token. A ValueError: a redirect to no URL at all.
+    except (requests.RequestException, ValueError) as exc:
         raise LogUnavailable(f"the log's location cannot be read ({type(exc).__name__})") from None
 
 

@@ -110,6 +110,12 @@ class BodyTooLarge(TransportError):
     retryable = False
 
 
+class BadRedirect(TransportError):
+    """A 3xx whose Location is not a URL: never followed, and the same on every attempt."""
+
+    retryable = False
+
+
 class ProxyRefused(TransportError):
     """The proxy wants other credentials (407): the same ones would be refused again."""
 
@@ -237,6 +243,11 @@ class Session:
                 if _sending.watch is not None and _sending.watch.was_cut:
                     raise TransportError(_OUT_OF_TIME, maybe_processed=True) from exc
                 raise _no_answer(exc, url) from exc
+            except ValueError as exc:  # requests reads a redirect's Location even unfollowed
+                raise BadRedirect(
+                    "a redirect to an address that is not a URL, not followed",
+                    maybe_processed=True,
+                ) from exc
         try:
             body = _read_body(answer, limits, self._timeouts.read)
             if _sending.watch is not None and _sending.watch.was_cut:  # the end seen was the cut

@@ -184,3 +184,24 @@ def test_a_failed_childs_log_nested_too_deep_is_said_in_one_line(run: Run, emu: 
     assert result.code == 1, result.stderr
     assert result.exports["BUILD_STATUS"] == "error"
     assert "could not read the child's log (it nests too deep to read)" in result.stderr
+
+
+def test_a_redirect_to_no_url_at_all(run: Run, emu: Emulator) -> None:
+    """`Location: http://[bad` cannot be parsed: still a redirect not followed, exit 4."""
+    emu.add_fault(Fault("POST", "/api/pipelines/run/", "redirect", location="http://[bad/x"))
+    result = run_against(run, emu, ENDPOINTS["run"])
+    assert result.code == 4, result.stderr
+    assert "a redirect to an address that is not a URL, not followed" in result.stderr
+    assert emu.runs() == []
+
+
+def test_a_stored_log_redirecting_to_no_url_at_all(run: Run, emu: Emulator) -> None:
+    def moved(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://[bad/x\r\nContent-Length: 0\r\n\r\n")
+
+    with scripted_server(moved) as url:
+        location = {"location": {"type": "s3", "url": f"{url}/log.json"}}
+        arm(emu, ENDPOINTS["progress"], json.dumps(location).encode())
+        result = run_against(run, emu, ENDPOINTS["progress"])
+    assert result.code == 1, result.stderr
+    assert "could not read the child's log" in result.stderr

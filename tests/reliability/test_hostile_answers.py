@@ -120,7 +120,7 @@ def test_a_hostile_answer_is_an_api_error_never_a_crash(
     case = ENDPOINTS[endpoint]
     arm(emu, case, BODIES[body])
     result = run_against(run, emu, case)
-    figures.counts["hostile answers tried"] += 1
+    figures.counts["hostile answers"] += 1
     assert "internal error" not in result.stderr, result.stderr
     assert result.code == case.code, result.stderr
     assert_no_child_unmanaged(emu, result)
@@ -139,7 +139,6 @@ def test_a_hostile_answer_is_an_api_error_never_a_crash(
     if endpoint == "build status":
         assert build.terminated_at is None  # its progress was never readable
         assert f"could not terminate {build.id}" in result.stderr
-    figures.counts["hostile answers survived"] += 1
 
 
 def test_created_with_a_zone_and_finished_without_one(run: Run, emu: Emulator) -> None:

@@ -194,6 +194,8 @@ class CodefreshClient:
 
         def attempt(timeout: float) -> str:
             nonlocal attempts
+            if guard is not None and guard.holding:  # a signal came before the first send
+                raise TransientApiError("not sent: the step is stopping")
             attempts += 1
             try:
                 response = self.session.request(

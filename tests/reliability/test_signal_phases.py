@@ -67,8 +67,8 @@ def _sent(emu: Emulator, method: str, prefix: str) -> int:
     return sum(r.method == method and r.path.startswith(prefix) for r in emu.requests)
 
 
-def _stop(step: Running) -> tuple[int, str]:
-    step.process.send_signal(signal.SIGTERM)
+def _stop(step: Running, signum: signal.Signals = signal.SIGTERM) -> tuple[int, str]:
+    step.process.send_signal(signum)
     result = step.finish(EXIT_WITHIN)  # TimeoutExpired if it takes longer
     return result.code, result.stderr
 
@@ -82,18 +82,19 @@ def _assert_id_unknown(err: str, url: str) -> None:
 # -- the run request --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_a_silent_run_request_is_cut_and_no_second_one_is_sent(
-    live: Emulator, start: Callable[..., Running]
+    signum: signal.Signals, live: Emulator, start: Callable[..., Running]
 ) -> None:
     live.add_fault(Fault("POST", RUN, "delay", delay=SILENT, times=-1))
     step = start()
     step.wait_for(_in_flight(live, "POST", RUN))
-    code, err = _stop(step)
-    assert code == 143, err
+    code, err = _stop(step, signum)
+    assert code == {signal.SIGTERM: 143, signal.SIGINT: 130}[signum], err
     assert _sent(live, "POST", RUN) == 1  # no retry after the signal
     _assert_id_unknown(err, live.url)
     assert "BUILD_ID" not in step.exports
-    assert "stopped by SIGTERM" in err.splitlines()[-1]
+    assert f"stopped by {signum.name}" in err.splitlines()[-1]
 
 
 def test_a_dripping_run_answer_is_cut(

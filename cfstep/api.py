@@ -10,18 +10,21 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from cfstep.console import clip
+from cfstep.console import Console, clip
 from cfstep.errors import ApiError
+from cfstep.model import Config
 from cfstep.request import quote_segment
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
-from cfstep.transport import Response, Session, TransportError
+from cfstep.transport import Response, Session, TransportError, new_session
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import TypeVar
+
+    from cfstep.cancel import CancelGuard
 
     T = TypeVar("T")
 
@@ -29,6 +32,9 @@ RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# A status is a word (Codefresh's are lower-case words with dashes); anything else in that
+# field is not an answer the step can act on, or print, or export.
+_STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 class TransientApiError(ApiError):
@@ -49,13 +55,18 @@ class Build:
 
     @classmethod
     def from_json(cls, data: object, build_id: str) -> Build:
-        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-            raise TransientApiError(f"build {build_id}: the answer has no status")
-        progress = data.get("progress")
+        """The one way a build answer becomes a Build: every field checked, so what the
+        step holds afterwards is clean typed values; anything else is an unreadable answer
+        (transient: the next poll may read it)."""
+        if not isinstance(data, dict):
+            raise TransientApiError(f"build {build_id}: the answer is not a build")
+        status = data.get("status")
+        if not isinstance(status, str) or not _STATUS.fullmatch(status):
+            raise TransientApiError(f"build {build_id}: the answer has no readable status")
         return cls(
-            id=str(data.get("id") or build_id),
-            status=data["status"],
-            progress=progress if isinstance(progress, str) and progress else None,
+            id=identifier(data.get("id")) or build_id,
+            status=status,
+            progress=identifier(data.get("progress")),
             created=_timestamp(data.get("created")),
             finished=_timestamp(data.get("finished")),
         )
@@ -66,12 +77,58 @@ class Build:
         return max(0.0, (self.finished - self.created).total_seconds())
 
 
-def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
+def identifier(value: object) -> str | None:
+    """A build or progress id from an answer: letters, digits, `-` and `_` only, since it
+    goes into URLs, log lines and the export file."""
+    if isinstance(value, str) and _BUILD_ID.fullmatch(value):
+        return value
+    return None
+
+
+def clean_text(value: object, limit: int = 4096) -> str | None:
+    """A string from an answer that can be printed and written: encodable as UTF-8 (a lone
+    surrogate such as "\\ud800" is not) and of a sane size; otherwise None."""
+    if not isinstance(value, str) or len(value) > limit:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def clean_json(data: object, max_depth: int = 64) -> bool:
+    """True when a parsed answer nests at most `max_depth` deep and every string in it, key
+    or value, can be printed and written (walked without recursion, whatever its depth)."""
+    pending: list[tuple[object, int]] = [(data, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > max_depth:
+            return False
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if clean_text(key, 1 << 20) is None:
+                    return False
+                pending.append((value, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((value, depth + 1) for value in item)
+        elif isinstance(item, str) and clean_text(item, 1 << 22) is None:
+            return False
+    return True
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An ISO time, always aware: a time without a zone is UTC (Codefresh writes UTC), so
+    a `created` with a zone and a `finished` without one can still be subtracted."""
+    found = clean_text(value, 64)
+    if not found:
+        return None
+    try:
+        parsed = datetime.fromisoformat(found.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
 
 
@@ -91,10 +148,16 @@ class CodefreshClient:
         self._jitter = jitter
         self._backoff = backoff or Backoff()
 
-    def retrying(self, call: Callable[[float], T], budget_seconds: float) -> T:
+    def retrying(
+        self,
+        call: Callable[[float], T],
+        budget_seconds: float,
+        guard: CancelGuard | None = None,
+    ) -> T:
         """`call(timeout)` until it answers: transient trouble (no answer, 5xx, 429,
         unreadable JSON) is retried with backoff, Retry-After honoured, within the budget;
-        past it, the last TransientApiError. A refusal is raised at once."""
+        past it, the last TransientApiError. A refusal is raised at once. With a `guard`
+        holding a signal, nothing more is sent: the wait before a retry ends at once."""
         deadline = Deadline.after(self._clock, budget_seconds)
         attempt = 0
         while True:
@@ -102,23 +165,37 @@ class CodefreshClient:
                 return call(deadline.remaining())
             except TransientApiError as exc:
                 wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
-                if wait >= deadline.remaining():
+                if wait >= deadline.remaining() or (guard is not None and guard.holding):
                     raise
-                self._sleep(wait)
+                if guard is None:
+                    self._sleep(wait)
+                else:
+                    guard.pause(self._sleep, wait)
+                    if guard.holding:
+                        raise
                 attempt += 1
 
     def build_url(self, build_id: str) -> str:
         return f"{self.session.base_url}/build/{build_id}"
 
-    def run_pipeline(self, pipeline: str, body: Mapping[str, object], req_id: str) -> str:
+    def run_pipeline(
+        self,
+        pipeline: str,
+        body: Mapping[str, object],
+        req_id: str,
+        guard: CancelGuard | None = None,
+    ) -> str:
         """Start a build; the same reqId on every retry, so Codefresh starts it only once.
         Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
-        4xx, which may mean the build started or will never start (README, "Safety")."""
+        4xx, which may mean the build started or will never start (README, "Safety").
+        Not retried once `guard` holds a signal: a stopped step sends no new run request."""
         path = f"/api/pipelines/run/{quote_segment(pipeline)}"
         attempts = 0
 
         def attempt(timeout: float) -> str:
             nonlocal attempts
+            if guard is not None and guard.holding:  # a signal came before the first send
+                raise TransientApiError("not sent: the step is stopping")
             attempts += 1
             try:
                 response = self.session.request(
@@ -140,7 +217,7 @@ class CodefreshClient:
             raise refused(response, "POST", pipeline=pipeline)
 
         try:
-            return self.retrying(attempt, RUN_GIVE_UP_SECONDS)
+            return self.retrying(attempt, RUN_GIVE_UP_SECONDS, guard)
         except TransientApiError as exc:
             raise ApiError(
                 f"could not start {pipeline!r}: {exc.message}, {attempts} attempts in "
@@ -188,14 +265,7 @@ class CodefreshClient:
             data = response.json()
         except ValueError as exc:
             raise TransientApiError("annotations: unreadable answer") from exc
-        if isinstance(data, dict):  # some versions wrap the list
-            data = data.get("docs", data.get("annotations", []))
-        found: dict[str, str] = {}
-        for item in data if isinstance(data, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("key"), str):
-                value = item.get("value")
-                found[item["key"]] = value if isinstance(value, str) else json.dumps(value)
-        return found
+        return _annotations_from(data)
 
     def _get(
         self,
@@ -223,6 +293,24 @@ class CodefreshClient:
             raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc
 
 
+def client_for(
+    config: Config, console: Console, *, clock: Clock, sleep: Sleep, jitter: Jitter
+) -> CodefreshClient:
+    """An API client on a new session to CF_URL, with the run's key, proxies and CAs. A run
+    makes one (PIPELINE_SPEC and the trigger share it); each live log makes its own, since
+    a session is one connection used by one thread."""
+    debug = (lambda line: console.say(f"debug: {line}")) if config.debug else None
+    session = new_session(
+        config.url,
+        config.api_key or "",
+        insecure=config.insecure,
+        ca_bundle=config.ca_bundle,
+        debug=debug,
+        environ=config.platform.network,
+    )
+    return CodefreshClient(session, clock=clock, sleep=sleep, jitter=jitter)
+
+
 def _no_answer(exc: TransportError, context: str) -> ApiError:
     """No answer is worth waiting out, unless sending again cannot help (an untrusted
     certificate, an oversized answer): that ends the run at once, exit 4."""
@@ -238,6 +326,28 @@ def _json(response: Response, what: str) -> object:
         raise TransientApiError(f"{what}: unreadable answer") from exc
 
 
+def _annotations_from(data: object) -> dict[str, str]:
+    """Annotations as `{key: value}`: a key or value that cannot be printed is left out; a
+    value that is not a string is kept as its JSON."""
+    if isinstance(data, dict):  # some versions wrap the list
+        data = data.get("docs", data.get("annotations", []))
+    found: dict[str, str] = {}
+    for item in data if isinstance(data, list) else []:
+        key = clean_text(item.get("key"), 1024) if isinstance(item, dict) else None
+        if key is None:
+            continue
+        value = item.get("value")
+        if not isinstance(value, str):
+            try:
+                value = json.dumps(value)  # escapes every non-ASCII character
+            except (ValueError, TypeError, RecursionError):
+                continue
+        kept = clean_text(value, 1 << 20)
+        if kept is not None:
+            found[key] = kept
+    return found
+
+
 def _build_id_from(response: Response) -> str | None:
     """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
     try:
@@ -246,9 +356,7 @@ def _build_id_from(response: Response) -> str | None:
         data = response.text(200).strip()
     if isinstance(data, dict):
         data = data.get("id") or data.get("workflowId")
-    if isinstance(data, str) and _BUILD_ID.fullmatch(data.strip()):
-        return data.strip()
-    return None
+    return identifier(data.strip()) if isinstance(data, str) else None
 
 
 def _classify(response: Response, method: str, *, build_id: str | None = None) -> ApiError:
@@ -270,7 +378,7 @@ def refused(
     head += f" ({detail})" if detail else ""
     match response.status:
         case 301 | 302 | 303 | 307 | 308:
-            target = urlsplit(response.headers.get("location", "")).netloc or "elsewhere"
+            target = _host_of(response.headers.get("location", "")) or "elsewhere"
             fix = (
                 f"a redirect to {target}, not followed so the API key stays with CF_URL's "
                 "host — set CF_URL to the final address"
@@ -297,14 +405,22 @@ def refused(
     return ApiError(f"{head} — {fix}", status=response.status)
 
 
+def _host_of(url: str) -> str:
+    """The host a redirect names; nothing for a Location that is not a URL at all."""
+    try:
+        return clean_text(urlsplit(url).netloc, 300) or ""
+    except ValueError:  # such as "http://[bad": an unbalanced IPv6 bracket
+        return ""
+
+
 def _server_message(response: Response) -> str:
     try:
         data = response.json()
     except ValueError:
         data = None
     if isinstance(data, dict):
-        message = data.get("message") or data.get("error")
-        if isinstance(message, str):
+        message = clean_text(data.get("message") or data.get("error"))
+        if message is not None:
             return clip(" ".join(message.split()), 300)
     if "html" in response.headers.get("content-type", ""):
         return "an HTML page"

@@ -13,15 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cfstep import specdiff
-from cfstep.api import CodefreshClient, TransientApiError
+from cfstep.api import CodefreshClient, TransientApiError, identifier
 from cfstep.console import Console
 from cfstep.errors import ApiError, InputError
 from cfstep.model import Config, PipelineSpec
 from cfstep.outputs import Exporter
-from cfstep.schedule import Clock, Jitter, Sleep
 from cfstep.spec_api import Conflict, PipelinesApi
 from cfstep.specs import NAME, validator_yaml
-from cfstep.transport import new_session
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -62,36 +60,23 @@ def apply_specs(
     config: Config,
     console: Console,
     exporter: Exporter,
-    *,
-    clock: Clock,
-    sleep: Sleep,
-    jitter: Jitter,
+    client: Callable[[], CodefreshClient],
 ) -> None:
-    """Apply (or, with DRY_RUN, describe) every spec of PIPELINE_SPEC; export the results."""
+    """Apply (or, with DRY_RUN, describe) every spec of PIPELINE_SPEC; export the results.
+    `client()` gives the run's one API client (made only when the API is needed)."""
     if config.dry_run and not config.api_key:
         for spec in config.pipeline_specs:
             console.say(f"dry run: {spec.name} ({spec.source}) would be created or updated")
         console.say("dry run: without CF_API_KEY the specs cannot be compared with Codefresh")
         return
-    debug = (lambda line: console.say(f"debug: {line}")) if config.debug else None
-    session = new_session(
-        config.url,
-        config.api_key or "",
-        insecure=config.insecure,
-        debug=debug,
-        environ=config.platform.network,
-    )
-    client = CodefreshClient(session, clock=clock, sleep=sleep, jitter=jitter)
-    try:
-        applier = Applier(PipelinesApi(client), client, console)
-        plans = [applier.plan(spec) for spec in config.pipeline_specs]
-        if config.dry_run:
-            for plan in plans:
-                applier.describe(plan)
-            return
-        done = [applier.apply(plan) for plan in plans]
-    finally:
-        session.close()
+    api = client()
+    applier = Applier(PipelinesApi(api), api, console)
+    plans = [applier.plan(spec) for spec in config.pipeline_specs]
+    if config.dry_run:
+        for plan in plans:
+            applier.describe(plan)
+        return
+    done = [applier.apply(plan) for plan in plans]
     exporter.export(
         {
             "PIPELINE_SPEC_RESULT": " ".join(a.result for a in done),
@@ -242,4 +227,4 @@ class Applier:
 
 def _pipeline_id(document: dict[str, Any] | None) -> str:
     metadata = (document or {}).get("metadata") or {}
-    return str(metadata.get("id") or "")
+    return identifier(metadata.get("id")) or ""

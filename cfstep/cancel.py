@@ -5,7 +5,7 @@ codes")."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -22,6 +22,8 @@ _CODES = {signal.SIGINT: ExitCode.SIGINT, signal.SIGTERM: ExitCode.SIGTERM}
 class CancelGuard:
     def __init__(self) -> None:
         self._deferring = False
+        self._pausing = False
+        self._on_held: Callable[[], None] | None = None
         self._pending: Cancelled | None = None
         self.received: Cancelled | None = None
         self._previous: dict[int, Any] = {}
@@ -50,18 +52,42 @@ class CancelGuard:
         )
         if self._deferring:
             self._pending = self.received
+            if self._pausing:  # nothing in flight: the held block ends now
+                raise self.received
+            if self._on_held is not None:
+                self._on_held()
             return
         raise self.received
 
+    @property
+    def holding(self) -> bool:
+        """A signal came during a `deferred` block and waits for its end."""
+        return self._pending is not None
+
+    def pause(self, sleep: Callable[[float], None], seconds: float) -> None:
+        """Inside a `deferred` block, a wait with no request in flight (before a retry): a
+        signal ends it at once, raised as it arrives."""
+        if self._pending is not None:
+            return
+        self._pausing = True
+        try:
+            sleep(seconds)
+        finally:
+            self._pausing = False
+
     @contextmanager
-    def deferred(self) -> Iterator[None]:
+    def deferred(self, on_held: Callable[[], None] | None = None) -> Iterator[None]:
         """Hold a signal until the block ends: a run request cut in half would leave a build
-        whose id we never learn."""
-        self._deferring = True
+        whose id we never learn. `on_held` is called (in the handler) when a signal is held,
+        to make the block end soon; the block checks `holding` before anything new.
+
+        The held signal is raised when the block ends, whatever way it ends: an error of
+        the block (the request abandoned) is its context, never a reason to drop it."""
+        self._deferring, self._on_held = True, on_held
         try:
             yield
         finally:
-            self._deferring = False
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            raise pending
+            self._deferring, self._on_held = False, None
+            if self._pending is not None:
+                pending, self._pending = self._pending, None
+                raise pending

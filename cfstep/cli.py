@@ -15,6 +15,11 @@ from cfstep.errors import CfstepError
 from cfstep.model import ExitCode, Outcome
 from cfstep.schedule import Clock, Jitter, Sleep, jitter
 
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.api import CodefreshClient
+    from cfstep.model import Config
+
 
 def main(
     argv: Sequence[str] | None = None,
@@ -90,10 +95,50 @@ def _run(
                     config.output_json, {"outputs": exporter.values, "children": []}, console
                 )
             return ExitCode.OK
+    client = _OneClient(config, console, clock=clock, sleep=sleep, jitter=jitter_factor)
+    try:
+        return _send(config, console, exporter, client, guard)
+    finally:
+        client.close()
+
+
+class _OneClient:
+    """The run's one API client (one session, README "Safety"), made when first needed:
+    PIPELINE_SPEC and the trigger share it; a skip or a dry run never makes it."""
+
+    def __init__(
+        self, config: Config, console: Console, *, clock: Clock, sleep: Sleep, jitter: Jitter
+    ) -> None:
+        self._config, self._console = config, console
+        self.clock, self.sleep, self.jitter = clock, sleep, jitter
+        self._client: CodefreshClient | None = None
+
+    def __call__(self) -> CodefreshClient:
+        if self._client is None:
+            from cfstep.api import client_for  # the HTTP stack: only when something is sent
+
+            self._client = client_for(
+                self._config, self._console, clock=self.clock, sleep=self.sleep, jitter=self.jitter
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.session.close()
+
+
+def _send(
+    config: Config,
+    console: Console,
+    exporter: outputs.Exporter,
+    client: _OneClient,
+    guard: CancelGuard,
+) -> int:
+    """Apply the specs, then trigger (or, with DRY_RUN, show what would be sent)."""
     if config.pipeline_specs:
         from cfstep import apply  # only a step with PIPELINE_SPEC pays for it
 
-        apply.apply_specs(config, console, exporter, clock=clock, sleep=sleep, jitter=jitter_factor)
+        apply.apply_specs(config, console, exporter, client)
         if config.spec_only:
             if config.output_json is not None and not config.dry_run:
                 outputs.write_json(
@@ -111,9 +156,9 @@ def _run(
     from cfstep import step  # the trigger path only: the skip path stays this light
 
     runtime = step.Runtime(
-        clock=clock, sleep=sleep, jitter=jitter_factor, console=console, guard=guard
+        clock=client.clock, sleep=client.sleep, jitter=client.jitter, console=console, guard=guard
     )
-    return step.run(config, runtime, exporter)
+    return step.run(config, runtime, exporter, client())
 
 
 def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:

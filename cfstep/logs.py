@@ -7,6 +7,7 @@ the child ends, stopped on the way out. README, "Live logs of the child".
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from cfstep.follow import FINAL
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from cfstep.console import Console
     from cfstep.follow import Child
     from cfstep.logstream import LiveLog
+
+STOP_ALL_SECONDS = 1.0  # the wait for all live logs on the way out, together
 
 
 class LiveLogs:
@@ -42,6 +45,7 @@ class LiveLogs:
         self._new_client = client
         self._new_session = session
         self._followed: dict[int, LiveLog] = {}  # by child index
+        self._stopped_all = False
 
     def poll_seen(self, child: Child) -> None:
         progress = child.build.progress if child.build else None
@@ -61,7 +65,7 @@ class LiveLogs:
     def ended(self, child: Child) -> None:
         """Drain what a finished child still has to show, then stop following it."""
         live = self._followed.get(child.index)
-        if live is not None:
+        if live is not None and not self._stopped_all:  # else already stopped, not waited
             live.finish(drain=child.status in FINAL and not child.stopped_by_step)
 
     def shown(self, child: Child) -> bool:
@@ -70,5 +74,14 @@ class LiveLogs:
         return live is not None and not live.failed
 
     def stop_all(self) -> None:
+        """All asked to stop at once, then waited for 1 s in all: a thread stuck in a
+        request (a daemon, it dies with the step) must not hold a cancel's exit, whatever
+        the number of children. Once: the way out calls it before a wind-down and after."""
+        if self._stopped_all:
+            return
+        self._stopped_all = True
         for live in self._followed.values():
-            live.stop()
+            live.ask_to_stop()
+        give_up = time.monotonic() + STOP_ALL_SECONDS
+        for live in self._followed.values():
+            live.stop(wait=max(0.0, give_up - time.monotonic()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cfstep.api import CodefreshClient
+from cfstep.api import CodefreshClient, clean_text
 from cfstep.errors import CfstepError
 from cfstep.request import quote_segment
 
@@ -50,18 +50,18 @@ class FirebaseAuth:
 def location(client: CodefreshClient, progress: str, timeout: float) -> Location:
     data = client.progress(progress, timeout)
     found = data.get("location") if isinstance(data, dict) else None
-    if not isinstance(found, dict) or not isinstance(found.get("type"), str):
+    kind = clean_text(found.get("type"), 64) if isinstance(found, dict) else None
+    if not isinstance(found, dict) or not kind:
         raise LogUnavailable("the build's progress names no log location")
-    url = found.get("url")
-    return Location(found["type"], url if isinstance(url, str) and url else None)
+    return Location(kind, clean_text(found.get("url")) or None)
 
 
 def firebase_auth(client: CodefreshClient, progress: str, timeout: float) -> FirebaseAuth:
     data = client.firebase_auth(progress, timeout)
     if not isinstance(data, dict):
         raise LogUnavailable("firebaseAuth gave no token")
-    url, token = data.get("url"), data.get("accessToken")
-    if not isinstance(url, str) or not url or not isinstance(token, str) or not token:
+    url, token = clean_text(data.get("url")), clean_text(data.get("accessToken"))
+    if not url or not token:
         raise LogUnavailable("firebaseAuth gave no url or token")
     return FirebaseAuth(url.rstrip("/"), token, data.get("newStructure") is True)
 

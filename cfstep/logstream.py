@@ -95,12 +95,15 @@ class LiveLog:
                 self._thread.join(0.02)
         self.stop()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 1.0) -> None:
+        self.ask_to_stop()
+        self._thread.join(wait)
+
+    def ask_to_stop(self) -> None:
         self._stopping.set()
         with self._reading:
             if self._fd is not None:
                 _shut_down(self._fd)  # wakes the thread blocked reading it
-        self._thread.join(1.0)
 
     # -- the thread -------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import requests
 from cfstep import logsource
 from cfstep.api import CodefreshClient
 from cfstep.console import Console
-from cfstep.errors import CfstepError
+from cfstep.errors import Cancelled, CfstepError
 from cfstep.follow import Child
 from cfstep.logsource import LogUnavailable
 
@@ -44,7 +44,11 @@ def last_lines(
         url, params = where.url, {}
     else:
         raise LogUnavailable(f"its {where.kind!r} location has no url")
-    return list(deque(_lines(_fetch(session, url, params)), maxlen=count))
+    body = _fetch(session, url, params)
+    try:
+        return list(deque(_lines(body), maxlen=count))
+    except RecursionError:  # JSON nested deeper than any log: not a bug of the step
+        raise LogUnavailable("it nests too deep to read") from None
 
 
 def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes:
@@ -60,7 +64,8 @@ def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes
                 if len(body) > MAX_LOG_BYTES:
                     raise LogUnavailable(f"it is over {MAX_LOG_BYTES // 2**20} MB")
             return bytes(body)
-    except requests.RequestException as exc:  # its text holds the URL, and so the token
+    # Its text holds the URL, and so the token. A ValueError: a redirect to no URL at all.
+    except (requests.RequestException, ValueError) as exc:
         raise LogUnavailable(f"the log's location cannot be read ({type(exc).__name__})") from None
 
 
@@ -107,6 +112,8 @@ def show(
         return
     try:
         tail = last_lines(client, session, console, progress, count)
+    except Cancelled:  # a signal is not a log we cannot read: the step stops
+        raise
     except CfstepError as exc:  # a log we cannot read must not hide the child's result
         console.say(f"could not read the child's log ({exc.message}); see {child.url}")
         return

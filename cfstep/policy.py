@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from cfstep import results
 from cfstep.console import Console, duration
-from cfstep.errors import CfstepError
+from cfstep.errors import Cancelled, CfstepError
 from cfstep.follow import Child, Follower
 from cfstep.model import Config, ExitCode, Outcome
 from cfstep.report import Report
 
 TERMINATE_BUDGET_SECONDS = 20.0
-CANCEL_TERMINATE_BUDGET_SECONDS = 8.0  # the runner kills the container soon after SIGTERM
+# For all the children together: a runner kills the container soon after SIGTERM (Docker
+# 10 s), and the step must still write its outputs and exit 143 itself.
+CANCEL_TERMINATE_BUDGET_SECONDS = 3.0
 
 
 class Policy:
@@ -51,10 +53,11 @@ class Policy:
 
     def stop(self, child: Child, active: list[Child], budget: float) -> None:
         """Terminate a running child the step gives up on, and report it."""
-        active.remove(child)
         # A child Codefresh did not agree to stop is still running: say so in BUILD_STATUS
-        # (the log already names its URL), rather than claim it was terminated.
+        # (the log already names its URL), rather than claim it was terminated. It leaves
+        # `active` only then: a cancel during the DELETE still answers for it.
         stopped = self.follower.terminate(child, budget)
+        active.remove(child)
         child.outcome = Outcome.TERMINATED if stopped else Outcome.DETACHED
         child.stopped_by_step = True
         self.report.ended(child)
@@ -83,8 +86,10 @@ class Policy:
     def aborted(self, active: list[Child], first_failure: Child | None) -> None:
         """An error ends a fan-out early: nobody would follow the children still running, so
         FAIL_FAST terminates them; without it they are left running, each named with its URL.
-        A single child is left as it is: the error is about that very child."""
+        A single child is left as it is (the error is about that very child), and what is
+        known of it written: its id was exported at the start, the JSON document now."""
         if not self.report.many:
+            self.report.close(self.worst(first_failure))
             return
         if active and self.config.fail_fast:
             self.console.say("stopping: terminating the other children (FAIL_FAST)")
@@ -96,6 +101,17 @@ class Policy:
             TERMINATE_BUDGET_SECONDS,
         )
 
+    def crashed(self, active: list[Child], first_failure: Child | None) -> None:
+        """A bug ended the run: nobody will follow the children still running. A fan-out's
+        are terminated as FAIL_FAST says, a single child as TERMINATE_ON_CANCEL says, as if
+        the step had been stopped; a child left running is named with its URL."""
+        many = self.report.many
+        terminate = self.config.fail_fast if many else self.config.terminate_on_cancel
+        rule = "FAIL_FAST" if many else "TERMINATE_ON_CANCEL"
+        if active and terminate:
+            self.console.say(f"stopping on an internal error: terminating what runs ({rule})")
+        self._wind_down(active, first_failure, terminate, f"{rule}=false", TERMINATE_BUDGET_SECONDS)
+
     def _wind_down(
         self,
         active: list[Child],
@@ -104,11 +120,24 @@ class Policy:
         why_left: str,
         budget: float,
     ) -> None:
+        clock = self.report.clock
+        deadline = clock() + budget  # one budget for all: a hundred silent DELETEs too
         for child in list(active):
-            if terminate:
+            if terminate and clock() >= deadline:
+                active.remove(child)
+                child.outcome = Outcome.DETACHED
+                self.console.say(
+                    f"no time left to terminate {child.build_id}: stop it at {child.url}"
+                )
+                self.report.ended(child)
+            elif terminate:
                 try:
-                    self.stop(child, active, budget)
+                    self.stop(child, active, deadline - clock())
+                except Cancelled:  # stopped meanwhile: the cancel's wind-down takes over
+                    raise
                 except CfstepError as exc:  # refused (401, 404): say where to stop it
+                    if child in active:
+                        active.remove(child)
                     child.outcome = Outcome.DETACHED
                     self.console.say(
                         f"could not terminate {child.build_id} ({exc.message}); "

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from cfstep import logs, logtail, outputs, results
 from cfstep.api import CodefreshClient
 from cfstep.console import Console, duration
-from cfstep.errors import CfstepError
+from cfstep.errors import Cancelled, CfstepError
 from cfstep.follow import Child, Follower
 from cfstep.model import Config, Outcome
 from cfstep.schedule import Clock
@@ -131,6 +131,8 @@ class Report:
     def _returned_values(self, child: Child) -> dict[str, str]:
         try:
             found = self._annotations(child)
+        except Cancelled:  # a signal is not an unreadable answer: the step stops
+            raise
         except CfstepError as exc:
             self.console.say(
                 f"warning: could not read the child's annotations "

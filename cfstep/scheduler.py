@@ -9,11 +9,17 @@ from cfstep import request
 from cfstep.api import CodefreshClient
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
+from cfstep.errors import Cancelled
 from cfstep.follow import Child, Follower
 from cfstep.model import ChildSpec, Config, ExitCode, Outcome
 from cfstep.policy import Policy
 from cfstep.report import Report
 from cfstep.schedule import Clock
+
+# A signal during the run request: the answer may still come (and with it the child's id,
+# so the child can be terminated) for this long; then the request is cut, within the few
+# seconds a runner gives between SIGTERM and SIGKILL.
+CUT_AFTER_SIGNAL_SECONDS = 2.5
 
 
 class Scheduler:
@@ -73,18 +79,36 @@ class Scheduler:
         who = self.report.who(index, spec.pipeline)
         branch = f" (branch {spec.branch})" if spec.branch else ""
         self.console.say(f"Triggering {who}{branch} [reqId {req_id}]")
-        with self.guard.deferred():
-            body = request.run_body(spec, self.config.platform.parent_build_id)
-            build_id = self.client.run_pipeline(spec.pipeline, body, req_id)
-            child = self._child(index, spec.pipeline, build_id)
-            self.report.started(child)
-            if not self.config.detach:
-                # Before a held SIGTERM is raised, so that a cancel terminates it too.
-                self.active.append(child)
+        build_id: str | None = None
+        try:
+            with self.guard.deferred(on_held=self._cut_run_request):
+                body = request.run_body(spec, self.config.platform.parent_build_id)
+                build_id = self.client.run_pipeline(spec.pipeline, body, req_id, self.guard)
+                child = self._child(index, spec.pipeline, build_id)
+                self.report.started(child)
+                if not self.config.detach:
+                    # Before a held SIGTERM is raised, so that a cancel terminates it too.
+                    self.active.append(child)
+        except Cancelled:
+            if build_id is None:
+                self._say_id_unknown(who, spec.pipeline, req_id)
+            raise
         self.console.say(f"Started build {build_id} of {who}: {child.url}")
         if self.config.detach:
             child.outcome = Outcome.DETACHED
             self.report.ended(child)
+
+    def _cut_run_request(self) -> None:
+        self.client.session.cut_soon(CUT_AFTER_SIGNAL_SECONDS)
+
+    def _say_id_unknown(self, who: str, pipeline: str, req_id: str) -> None:
+        """Stopped before the run request was answered: Codefresh may have started the
+        child, but its id never arrived, so the step cannot terminate or report it."""
+        self.console.say(
+            f"stopped before Codefresh answered the run request of {who}: if it started "
+            f"a build, its id is unknown — look for it among the builds of pipeline "
+            f"{pipeline!r} at {self.client.session.base_url}/builds2 (reqId {req_id})"
+        )
 
     def _child(self, index: int, label: str, build_id: str) -> Child:
         now = self.clock()
@@ -100,9 +124,10 @@ class Scheduler:
         return child
 
     def _handle(self, child: Child) -> None:
-        self.active.remove(child)
         if child.outcome == Outcome.TIMEOUT:
+            # Still in `active` while it is terminated: a cancel meanwhile answers for it.
             self.policy.timed_out(child)
+        self.active.remove(child)
         self.report.ended(child)
         if self.policy.exit_code(child.outcome) != ExitCode.OK and self.first_failure is None:
             self.first_failure = child
@@ -113,6 +138,9 @@ class Scheduler:
 
     def abort(self) -> None:
         self.policy.aborted(self.active, self.first_failure)
+
+    def crashed(self) -> None:
+        self.policy.crashed(self.active, self.first_failure)
 
     def finish(self) -> ExitCode:
         worst = self.policy.worst(self.first_failure)

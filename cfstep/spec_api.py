@@ -7,7 +7,7 @@ unclear failure and the caller reads the pipeline again before deciding anything
 
 from __future__ import annotations
 
-from cfstep.api import CodefreshClient, TransientApiError, refused
+from cfstep.api import CodefreshClient, TransientApiError, clean_json, refused
 from cfstep.errors import ApiError
 from cfstep.request import quote_segment
 from cfstep.transport import Response, TransportError
@@ -104,11 +104,27 @@ class PipelinesApi:
         raise refused(response, method)
 
     def _document(self, response: Response) -> dict[str, Any]:
+        """The answer as a pipeline-shaped map: the parts the step reads (`metadata`,
+        `spec`, `spec.triggers`) of the types it reads them as, every string printable, a
+        sane depth. Any other 2xx answer is not Codefresh's: exit 4, never a crash later."""
         try:
             data = response.json()
         except ValueError as exc:
             raise TransientApiError(f"unreadable answer from {response.url}") from exc
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        body = data.get("spec") or {}
+        if (
+            not clean_json(data)
+            or not isinstance(data.get("metadata") or {}, dict)
+            or not isinstance(body, dict)
+            or not isinstance(body.get("triggers") or [], list)
+        ):
+            raise ApiError(
+                f"the answer from {response.url} is not a pipeline Codefresh would send — "
+                "check CF_URL (it must be the Codefresh API)"
+            )
+        return data
 
 
 def _is_conflict(response: Response) -> bool:

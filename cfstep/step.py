@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cfstep import logs, logsource, outputs
-from cfstep.api import CodefreshClient
+from cfstep.api import CodefreshClient, client_for
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
 from cfstep.errors import Cancelled, CfstepError
@@ -21,7 +21,6 @@ from cfstep.policy import Policy
 from cfstep.report import Report
 from cfstep.schedule import Clock, Jitter, Sleep
 from cfstep.scheduler import Scheduler
-from cfstep.transport import new_session
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -39,13 +38,16 @@ class Runtime:
     guard: CancelGuard
 
 
-def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
+def run(
+    config: Config, runtime: Runtime, exporter: outputs.Exporter, client: CodefreshClient
+) -> int:
+    """Trigger (or follow BUILD_ID), follow, export; `client` is the run's one API client
+    (its caller closes it)."""
     if config.insecure:
         runtime.console.say(
             f"warning: INSECURE=true: the TLS certificate of {config.url} is not verified; "
             "prefer CA_BUNDLE (a PEM file of the CAs to trust)"
         )
-    client = _client(config, runtime)
     live = _live_logs(config, runtime)
     follower = Follower(
         client,
@@ -85,31 +87,41 @@ def run(config: Config, runtime: Runtime, exporter: outputs.Exporter) -> int:
             scheduler.follow_existing(config.build_id)
         else:
             scheduler.start_and_follow()
-    except Cancelled:
+    except BaseException as exc:
         live.stop_all()
-        scheduler.cancel()
-        raise
-    except CfstepError:  # e.g. a refused run request or status request (exit 4)
-        live.stop_all()
-        scheduler.abort()
+        _wind_down(scheduler, exc)
         raise
     finally:
         live.stop_all()
-        client.session.close()
     return scheduler.finish()
 
 
+def _wind_down(scheduler: Scheduler, exc: BaseException) -> None:
+    """Every way out of a run after the trigger ends the children it answers for: a cancel
+    terminates them (TERMINATE_ON_CANCEL), an error stops a fan-out (FAIL_FAST), a bug does
+    the same before it is reported (exit 70); each exports what is known and writes the
+    JSON. A signal during that wind-down becomes a cancel's wind-down; the first reason is
+    the one raised after it, unless it was a signal."""
+    try:
+        if isinstance(exc, Cancelled):
+            scheduler.cancel()
+        elif isinstance(exc, CfstepError):  # e.g. a refused run or status request (exit 4)
+            scheduler.abort()
+        elif isinstance(exc, Exception):
+            scheduler.crashed()
+    except Cancelled:
+        scheduler.cancel()
+        raise
+    except Exception as failed:
+        if isinstance(exc, Cancelled | CfstepError):
+            raise
+        exc.add_note(f"and winding the run down failed too: {failed!r}")
+
+
 def _client(config: Config, runtime: Runtime) -> CodefreshClient:
-    debug = (lambda line: runtime.console.say(f"debug: {line}")) if config.debug else None
-    session = new_session(
-        config.url,
-        config.api_key or "",
-        insecure=config.insecure,
-        ca_bundle=config.ca_bundle,
-        debug=debug,
-        environ=config.platform.network,
+    return client_for(
+        config, runtime.console, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter
     )
-    return CodefreshClient(session, clock=runtime.clock, sleep=runtime.sleep, jitter=runtime.jitter)
 
 
 def _live_logs(config: Config, runtime: Runtime) -> logs.LiveLogs:

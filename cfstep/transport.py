@@ -68,8 +68,12 @@ class Response:
     url: str
 
     def json(self) -> object:
-        """The body as JSON; ValueError when it is not."""
-        return json.loads(self.body.decode("utf-8"))
+        """The body as JSON; ValueError when it is not, or nests too deep to read (the
+        parser's RecursionError is not a bug of the step but an unreadable answer)."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except RecursionError as exc:
+            raise ValueError("the answer nests too deep") from exc
 
     def text(self, limit: int = 300) -> str:
         return self.body.decode("utf-8", "replace")[:limit]
@@ -103,6 +107,12 @@ class TlsVerifyError(TransportError):
 
 
 class BodyTooLarge(TransportError):
+    retryable = False
+
+
+class BadRedirect(TransportError):
+    """A 3xx whose Location is not a URL: never followed, and the same on every attempt."""
+
     retryable = False
 
 
@@ -190,8 +200,18 @@ class Session:
         try:
             return self._send(method, url, payload, headers, limits)
         finally:
+            watch.finished = True
             watchdog.cancel()
             _sending.watch = None
+
+    def cut_soon(self, seconds: float) -> None:
+        """End the request this thread has in flight within `seconds` (called from a signal
+        handler: a stopped step must not wait out a silent server's full time bound)."""
+        watch = getattr(_sending, "watch", None)
+        if watch is not None:
+            timer = threading.Timer(seconds, watch.cut)
+            timer.daemon = True
+            timer.start()
 
     def _send(
         self,
@@ -223,8 +243,15 @@ class Session:
                 if _sending.watch is not None and _sending.watch.was_cut:
                     raise TransportError(_OUT_OF_TIME, maybe_processed=True) from exc
                 raise _no_answer(exc, url) from exc
+            except ValueError as exc:  # requests reads a redirect's Location even unfollowed
+                raise BadRedirect(
+                    "a redirect to an address that is not a URL, not followed",
+                    maybe_processed=True,
+                ) from exc
         try:
             body = _read_body(answer, limits, self._timeouts.read)
+            if _sending.watch is not None and _sending.watch.was_cut:  # the end seen was the cut
+                raise TransportError(_OUT_OF_TIME, maybe_processed=True)
         except BaseException:
             answer.close()  # not read to its end: its connection cannot serve another request
             raise
@@ -251,10 +278,14 @@ class _Watch:
     def __init__(self) -> None:
         self.connection: urllib3.connection.HTTPConnection | None = None
         self.was_cut = False
+        self.finished = False  # its connection may serve the next request: never cut it
 
     def cut(self) -> None:
         """Shut the socket down under the blocked read (from the watchdog's thread): the
-        read ends at once, and the connection is never used again."""
+        read ends at once, and the connection is never used again. A cut before the
+        connection was made is applied once it is (see `_watched`)."""
+        if self.finished:
+            return
         self.was_cut = True
         sock = getattr(self.connection, "sock", None)
         if sock is not None:
@@ -271,6 +302,8 @@ def _watched(connection: urllib3.connection.HTTPConnection) -> None:
     watch = getattr(_sending, "watch", None)
     if watch is not None:
         watch.connection = connection
+        if watch.was_cut:  # cut while connecting: the request must not go on
+            watch.cut()
 
 
 class _HTTPConnection(urllib3.connection.HTTPConnection):

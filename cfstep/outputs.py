@@ -22,12 +22,22 @@ META_EXPORT = "/meta/env_vars_to_export"
 _NAME_ATTEMPTS = 8  # temporary names tried; 48 random bits each, so a clash is next to impossible
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What a line of the KEY=VALUE file can carry as its key: a Codefresh step name may also
+# hold `-` and `.` (`trigger-deploy`), which its link output keeps; a line break, `=`, a
+# space or a control character would write other lines into the file.
+_FILE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def valid_key(key: str) -> bool:
-    """An output name: letters, digits and _, not starting with a digit. Anything else (a
-    line break, `=`, a space) would break the KEY=VALUE file or the shell that reads it."""
+    """A variable name for later steps (a returned value): letters, digits and _, not
+    starting with a digit, as a shell reads it."""
     return key.isascii() and _KEY.fullmatch(key) is not None
+
+
+def exportable_key(key: str) -> bool:
+    """A key the export file can carry: a variable name, or a step's link output
+    (`trigger-deploy_CF_OUTPUT_URL`)."""
+    return key.isascii() and _FILE_KEY.fullmatch(key) is not None
 
 
 def locate(explicit: str | None, volume_path: str | None, meta: str = META_EXPORT) -> str | None:
@@ -69,7 +79,7 @@ class Exporter:
         a short secret such as `1`, masking would corrupt BUILD_ID for the later steps."""
         lines = []
         for key, value in values.items():
-            if not valid_key(key):
+            if not exportable_key(key):
                 self._refuse(key)
                 continue
             text = self._console.mask(str(value)) if mask else str(value)
@@ -94,8 +104,8 @@ class Exporter:
         if key not in self._refused_keys:
             self._refused_keys.add(key)
             self._console.say(
-                f"warning: not exporting {shown(key)}: an output name is letters, digits and "
-                "_, not starting with a digit"
+                f"warning: not exporting {shown(key)}: an output name is letters, digits, "
+                "_, - and ., with no space, = or line break"
             )
 
     def _append(self, text: str) -> None:

@@ -81,12 +81,13 @@ class Report:
 
     def _add_link(self, values: dict[str, str], step: str, url: str) -> None:
         key = f"{step}_CF_OUTPUT_URL"
-        if outputs.valid_key(key):
+        if outputs.exportable_key(key):
             values[key] = url
         else:  # a name that could write other lines into the export file
             self.console.say(
-                f"warning: the step name {shown(step)} is not a name of letters, digits and _; "
-                "its link output (<CF_STEP_NAME>_CF_OUTPUT_URL) is not exported"
+                f"warning: the step name {shown(step)} holds a space, `=`, a line break or "
+                "another character an output name cannot; its link output "
+                "(<CF_STEP_NAME>_CF_OUTPUT_URL) is not exported"
             )
 
     def _linked_steps(self) -> list[str]:

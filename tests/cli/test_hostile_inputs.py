@@ -183,6 +183,16 @@ def test_a_step_name_with_a_line_break_writes_no_extra_line(
     assert "not exported" in warnings[0]
 
 
+def test_a_step_name_with_a_hyphen_keeps_its_link(emu: Emulator, clock: FakeClock) -> None:
+    """Codefresh step names are often `trigger-deploy`: `-` cannot break the export file,
+    so the step keeps its link in the UI."""
+    env = base_env(emu, PIPELINE_ID="proj/ok", CF_STEP_NAME="trigger-deploy.v2")
+    result = run_step(emu, env, clock=clock)
+    assert result.code == 0
+    assert result.exports["trigger-deploy.v2_CF_OUTPUT_URL"] == result.exports["BUILD_URL"]
+    assert [line for line in result.stderr_lines if "warning" in line] == []
+
+
 # -- secrets in error paths: never echoed, masked in the final text of every output --------
 
 

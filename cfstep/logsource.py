@@ -71,6 +71,6 @@ def http_session(
 ) -> requests.Session:
     """A session for the log hosts (README, "Live logs of the child"): proxies and CAs from
     the step's environment, never the API key."""
-    from cfstep.transport import keyless_session  # only when a log is read
+    from cfstep.network import keyless_session  # only when a log is read
 
     return keyless_session(environ, insecure=insecure, ca_bundle=ca_bundle)

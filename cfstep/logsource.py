@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cfstep.api import CodefreshClient, clean_text
+from cfstep.answers import clean_text
+from cfstep.api import CodefreshClient
 from cfstep.errors import CfstepError
 from cfstep.request import quote_segment
 

@@ -1,20 +1,18 @@
-"""The Codefresh API client: methods named after the API, JSON parsed into typed objects here.
+"""The Codefresh API client: methods named after the API, retry rules, refusal messages.
 
-Only the pipelines, builds, progress and annotations endpoints are used (README, "Safety": a
-pipeline execution-context token may be refused anything else, such as /api/user).
+Each answer is parsed into typed values by `cfstep.answers`, never here. Only the pipelines,
+builds, progress and annotations endpoints are used (README, "Safety": a pipeline
+execution-context token may be refused anything else, such as /api/user).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from cfstep.answers import Build, annotations_from, build_id_from, clean_text, json_of
 from cfstep.console import Console, clip
-from cfstep.errors import ApiError
+from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import Config
 from cfstep.request import quote_segment
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
@@ -31,105 +29,6 @@ if TYPE_CHECKING:
 RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-# A status is a word (Codefresh's are lower-case words with dashes); anything else in that
-# field is not an answer the step can act on, or print, or export.
-_STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
-
-
-class TransientApiError(ApiError):
-    """Trouble worth waiting out while following: no answer, 5xx, 429, unreadable JSON."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Build:
-    id: str
-    status: str
-    progress: str | None
-    created: datetime | None
-    finished: datetime | None
-
-    @classmethod
-    def from_json(cls, data: object, build_id: str) -> Build:
-        """The one way a build answer becomes a Build: every field checked, so what the
-        step holds afterwards is clean typed values; anything else is an unreadable answer
-        (transient: the next poll may read it)."""
-        if not isinstance(data, dict):
-            raise TransientApiError(f"build {build_id}: the answer is not a build")
-        status = data.get("status")
-        if not isinstance(status, str) or not _STATUS.fullmatch(status):
-            raise TransientApiError(f"build {build_id}: the answer has no readable status")
-        return cls(
-            id=identifier(data.get("id")) or build_id,
-            status=status,
-            progress=identifier(data.get("progress")),
-            created=_timestamp(data.get("created")),
-            finished=_timestamp(data.get("finished")),
-        )
-
-    def duration_seconds(self) -> float | None:
-        if self.created is None or self.finished is None:
-            return None
-        return max(0.0, (self.finished - self.created).total_seconds())
-
-
-def identifier(value: object) -> str | None:
-    """A build or progress id from an answer: letters, digits, `-` and `_` only, since it
-    goes into URLs, log lines and the export file."""
-    if isinstance(value, str) and _BUILD_ID.fullmatch(value):
-        return value
-    return None
-
-
-def clean_text(value: object, limit: int = 4096) -> str | None:
-    """A string from an answer that can be printed and written: encodable as UTF-8 (a lone
-    surrogate such as "\\ud800" is not) and of a sane size; otherwise None."""
-    if not isinstance(value, str) or len(value) > limit:
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-    return value
-
-
-def clean_json(data: object, max_depth: int = 64) -> bool:
-    """True when a parsed answer nests at most `max_depth` deep and every string in it, key
-    or value, can be printed and written (walked without recursion, whatever its depth)."""
-    pending: list[tuple[object, int]] = [(data, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > max_depth:
-            return False
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if clean_text(key, 1 << 20) is None:
-                    return False
-                pending.append((value, depth + 1))
-        elif isinstance(item, list):
-            pending.extend((value, depth + 1) for value in item)
-        elif isinstance(item, str) and clean_text(item, 1 << 22) is None:
-            return False
-    return True
-
-
-def _timestamp(value: object) -> datetime | None:
-    """An ISO time, always aware: a time without a zone is UTC (Codefresh writes UTC), so
-    a `created` with a zone and a `finished` without one can still be subtracted."""
-    found = clean_text(value, 64)
-    if not found:
-        return None
-    try:
-        parsed = datetime.fromisoformat(found.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 class CodefreshClient:
@@ -206,7 +105,7 @@ class CodefreshClient:
                     raise ApiError(f"could not start {pipeline!r}: {exc}") from exc
                 raise TransientApiError(str(exc)) from exc
             if response.status in (200, 201):
-                build_id = _build_id_from(response)
+                build_id = build_id_from(response)
                 if build_id is None:
                     raise TransientApiError(f"unreadable answer {clip(response.text(81), 80)!r}")
                 return build_id
@@ -233,11 +132,7 @@ class CodefreshClient:
             query={"noAccount": "false"},
             build_id=build_id,
         )
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise TransientApiError(f"build {build_id}: unreadable answer") from exc
-        return Build.from_json(data, build_id)
+        return Build.from_json(json_of(response, f"build {build_id}"), build_id)
 
     def terminate(self, progress_id: str, timeout: float | None = None) -> None:
         response = self._call("DELETE", f"/api/progress/{quote_segment(progress_id)}", timeout)
@@ -247,12 +142,12 @@ class CodefreshClient:
     def progress(self, progress_id: str, timeout: float | None = None) -> object:
         """The progress job of a build: `location` says where its log is kept."""
         response = self._get(f"/api/progress/{quote_segment(progress_id)}", timeout)
-        return _json(response, "progress")
+        return json_of(response, "progress")
 
     def firebase_auth(self, progress_id: str, timeout: float | None = None) -> object:
         """`{url, accessToken, newStructure}`: how to read a running build's log."""
         query = {"progressId": progress_id}
-        return _json(self._get("/api/user/firebaseAuth", timeout, query=query), "firebaseAuth")
+        return json_of(self._get("/api/user/firebaseAuth", timeout, query=query), "firebaseAuth")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
         query = {"entityType": "workflow", "entityId": build_id}
@@ -261,11 +156,7 @@ class CodefreshClient:
             return {}
         if response.status != 200:
             raise _classify(response, "GET")
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise TransientApiError("annotations: unreadable answer") from exc
-        return _annotations_from(data)
+        return annotations_from(json_of(response, "annotations"))
 
     def _get(
         self,
@@ -317,46 +208,6 @@ def _no_answer(exc: TransportError, context: str) -> ApiError:
     if exc.retryable:
         return TransientApiError(f"{context}{exc}")
     return ApiError(f"{context}{exc}")
-
-
-def _json(response: Response, what: str) -> object:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise TransientApiError(f"{what}: unreadable answer") from exc
-
-
-def _annotations_from(data: object) -> dict[str, str]:
-    """Annotations as `{key: value}`: a key or value that cannot be printed is left out; a
-    value that is not a string is kept as its JSON."""
-    if isinstance(data, dict):  # some versions wrap the list
-        data = data.get("docs", data.get("annotations", []))
-    found: dict[str, str] = {}
-    for item in data if isinstance(data, list) else []:
-        key = clean_text(item.get("key"), 1024) if isinstance(item, dict) else None
-        if key is None:
-            continue
-        value = item.get("value")
-        if not isinstance(value, str):
-            try:
-                value = json.dumps(value)  # escapes every non-ASCII character
-            except (ValueError, TypeError, RecursionError):
-                continue
-        kept = clean_text(value, 1 << 20)
-        if kept is not None:
-            found[key] = kept
-    return found
-
-
-def _build_id_from(response: Response) -> str | None:
-    """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = response.text(200).strip()
-    if isinstance(data, dict):
-        data = data.get("id") or data.get("workflowId")
-    return identifier(data.strip()) if isinstance(data, str) else None
 
 
 def _classify(response: Response, method: str, *, build_id: str | None = None) -> ApiError:

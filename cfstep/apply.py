@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cfstep import specdiff
-from cfstep.api import CodefreshClient, TransientApiError, identifier
+from cfstep.answers import identifier
+from cfstep.api import CodefreshClient
 from cfstep.console import Console
-from cfstep.errors import ApiError, InputError
+from cfstep.errors import ApiError, InputError, TransientApiError
 from cfstep.model import Config, PipelineSpec
 from cfstep.outputs import Exporter
 from cfstep.spec_api import Conflict, PipelinesApi

@@ -48,6 +48,14 @@ class ApiError(CfstepError):
         self.status = status
 
 
+class TransientApiError(ApiError):
+    """Trouble worth waiting out while following: no answer, 5xx, 429, unreadable JSON."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InputError(CfstepError):
     """An input (flag, variable, file) is invalid; nothing was sent."""
 

@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cfstep.api import Build, CodefreshClient, TransientApiError
+from cfstep.answers import Build
+from cfstep.api import CodefreshClient
 from cfstep.console import Console, duration
-from cfstep.errors import ApiError
+from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import Outcome
 from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep, poll_interval
 

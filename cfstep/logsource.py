@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cfstep.api import CodefreshClient, clean_text
+from cfstep.answers import clean_text
+from cfstep.api import CodefreshClient
 from cfstep.errors import CfstepError
 from cfstep.request import quote_segment
 
@@ -71,6 +72,6 @@ def http_session(
 ) -> requests.Session:
     """A session for the log hosts (README, "Live logs of the child"): proxies and CAs from
     the step's environment, never the API key."""
-    from cfstep.transport import keyless_session  # only when a log is read
+    from cfstep.network import keyless_session  # only when a log is read
 
     return keyless_session(environ, insecure=insecure, ca_bundle=ca_bundle)

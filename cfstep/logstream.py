@@ -24,9 +24,9 @@ from urllib.parse import urljoin
 import requests
 
 from cfstep import logsource, sse
-from cfstep.api import CodefreshClient, TransientApiError
+from cfstep.api import CodefreshClient
 from cfstep.console import Console
-from cfstep.errors import CfstepError
+from cfstep.errors import CfstepError, TransientApiError
 from cfstep.logtree import LogTree
 
 TYPE_CHECKING = False

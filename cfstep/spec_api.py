@@ -7,8 +7,9 @@ unclear failure and the caller reads the pipeline again before deciding anything
 
 from __future__ import annotations
 
-from cfstep.api import CodefreshClient, TransientApiError, clean_json, refused
-from cfstep.errors import ApiError
+from cfstep.answers import clean_json
+from cfstep.api import CodefreshClient, refused
+from cfstep.errors import ApiError, TransientApiError
 from cfstep.request import quote_segment
 from cfstep.transport import Response, TransportError
 

@@ -8,20 +8,20 @@ bounded in time and size, no redirects followed.
 - Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError (a child's log
   is read elsewhere, as a stream: `cfstep.logtail`).
 - Redirects are returned, never followed, so the API key never reaches another host.
-- TLS is verified against CA_BUNDLE, else REQUESTS_CA_BUNDLE, else certifi's CAs; INSECURE
-  turns verification off (the step says so once).
-- Proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY, either case, `user:password@` included) come
-  from the environment the step was given, resolved with requests' own helpers; the session
-  does not trust the process environment, so `main(environ=...)` is the whole truth.
+- Where a request goes and how it is trusted (proxies, CAs, the key's header) is
+  `cfstep.network`'s; the session applies it and trusts nothing of the process environment.
 
 The retry policy is not here: it is cfstep's own (`cfstep.api`), because only cfstep knows
 which requests may be sent twice. This module only says whether a failed request may have
 reached the server (`TransportError.maybe_processed`).
+
+Over ~300 lines as one concern: a request bounded in time needs the watchdog, the connection
+classes that tell it which socket to cut, the chunked read under the deadline, and the
+reading of each way a request can fail; split apart, none of them reads alone.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -36,16 +36,13 @@ from urllib.parse import urlencode, urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.utils import should_bypass_proxies
 
-from cfstep import __version__
-from cfstep.values import check_ca_bundle
+from cfstep.network import USER_AGENT, auth_header, proxies_for, tls_verify
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing itself
 if TYPE_CHECKING:
     from typing import Any
 
-USER_AGENT = f"cfstep/{__version__}"
 API_BODY_LIMIT = 4 * 1024 * 1024  # a build or annotation list is a few KB
 _CHUNK = 64 * 1024
 
@@ -453,87 +450,6 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, urllib3.exceptions.ProtocolError) or "IncompleteRead" in text:
         return "connection closed before the whole answer arrived"
     return f"{exc.__class__.__name__}: {text[:160]}" if text else exc.__class__.__name__
-
-
-def auth_header(api_key: str) -> dict[str, str]:
-    """As Codefresh's SDK sends the key: a JWT (three base64url parts, the first a JSON
-    object) in `x-access-token`, any other key in `Authorization`."""
-    return {("x-access-token" if is_jwt(api_key) else "Authorization"): api_key}
-
-
-def is_jwt(key: str) -> bool:
-    parts = key.split(".")
-    if len(parts) != 3 or not all(parts[:2]):
-        return False
-    head = parts[0]
-    try:
-        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
-        header = json.loads(decoded)
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        return False
-    return isinstance(header, dict)
-
-
-def tls_verify(insecure: bool, ca_bundle: str | None, environ: Mapping[str, str]) -> bool | str:
-    """requests' `verify`: False with INSECURE, else the first of CA_BUNDLE,
-    REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE (as requests reads them), else certifi's CAs."""
-    if insecure:
-        return False
-    if ca_bundle:
-        return ca_bundle
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        path = environ.get(name, "").strip()
-        if path:
-            check_ca_bundle(name, path)
-            return path
-    return True
-
-
-def proxies_for(url: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """The proxies requests would use for `url` if `environ` were the process environment:
-    `<scheme>_proxy` and `all_proxy` (lower case first, as requests), none when NO_PROXY
-    covers the host (requests' own matching: names, suffixes, host:port, CIDR)."""
-    no_proxy = _proxy_variable(environ, "no_proxy")
-    if should_bypass_proxies(url, no_proxy=no_proxy):
-        return {}
-    return {
-        scheme: value
-        for scheme in ("http", "https", "all")
-        if (value := _proxy_variable(environ, f"{scheme}_proxy"))
-    }
-
-
-class _KeylessSession(requests.Session):
-    """For hosts other than CF_URL: the proxies `environ` gives for each URL (NO_PROXY
-    matched per host, as for the API), since a log can move to another host (a 307, a
-    storage link)."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        super().__init__()
-        self.trust_env = False  # no .netrc, no process proxies: `environ` is the whole truth
-        self._environ = environ
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        target = url.decode() if isinstance(url, bytes) else url
-        kwargs.setdefault("proxies", proxies_for(target, self._environ))
-        return super().request(method, url, *args, **kwargs)
-
-
-def keyless_session(
-    environ: Mapping[str, str], *, insecure: bool, ca_bundle: str | None
-) -> requests.Session:
-    """A session for the hosts that keep a child's log (its database, storage links): the
-    same proxies, CAs and User-Agent as the API's, and no credential of any kind."""
-    session = _KeylessSession(environ)
-    session.verify = tls_verify(insecure, ca_bundle, environ)
-    session.headers["User-Agent"] = USER_AGENT
-    if insecure:  # the step has said so once already; not a warning per request
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    return session
-
-
-def _proxy_variable(environ: Mapping[str, str], name: str) -> str:
-    return (environ.get(name) or environ.get(name.upper()) or "").strip()
 
 
 def new_session(

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cfstep.api import Build, TransientApiError, clean_json, clean_text
+from cfstep.answers import Build, clean_json, clean_text
 from cfstep.cancel import CancelGuard
-from cfstep.errors import ApiError, Cancelled
+from cfstep.errors import ApiError, Cancelled, TransientApiError
 
 
 def test_a_naive_time_is_utc_and_subtracts_from_an_aware_one() -> None:

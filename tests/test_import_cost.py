@@ -17,6 +17,7 @@ SKIP_PATH_FORBIDDEN = (
     "ssl",
     "cfstep.step",
     "cfstep.transport",
+    "cfstep.network",
     "argparse",
     "cfstep.flags",
     "yaml",
@@ -94,13 +95,14 @@ def test_paths_that_send_nothing_do_not_import_the_http_client(
     loaded = _modules_after(code, env)
     assert sorted(m for m in HTTP_CLIENT if m in loaded) == []
     assert "cfstep.transport" not in loaded
+    assert "cfstep.network" not in loaded
 
 
 def test_the_trigger_path_does_import_requests(tmp_path: object) -> None:
     """The check above could pass by never loading anything: the trigger path loads it."""
     code = "import cfstep.step, cfstep.transport"
     loaded = _modules_after(code, _base_env(tmp_path))
-    assert {"requests", "urllib3"} <= loaded
+    assert {"requests", "urllib3", "cfstep.network"} <= loaded
 
 
 # The live-log reader: loaded when a child's log is followed or read from the log
@@ -121,7 +123,16 @@ def test_following_a_log_does_import_the_live_log_reader(tmp_path: object) -> No
 
 
 @pytest.mark.parametrize(
-    "module", ["yaml", "http.client", "ssl", "cfstep.transport", "importlib.metadata", *HTTP_CLIENT]
+    "module",
+    [
+        "yaml",
+        "http.client",
+        "ssl",
+        "cfstep.transport",
+        "cfstep.network",
+        "importlib.metadata",
+        *HTTP_CLIENT,
+    ],
 )
 def test_importing_the_entrypoint_does_not_import(module: str, tmp_path: object) -> None:
     """`import cfstep.cli` does no work and loads nothing a given run might not need."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from cfstep.emulator import Emulator
-from cfstep.transport import auth_header, is_jwt
+from cfstep.network import auth_header, is_jwt
 from fakeclock import FakeClock
 from harness import run_step
 from scenarios import CLI_SCENARIO

@@ -7,7 +7,7 @@ import pytest
 import urllib3
 
 from cfstep.emulator import Emulator
-from cfstep.transport import proxies_for
+from cfstep.network import proxies_for
 from fakeclock import FakeClock
 from harness import base_env, run_step
 

@@ -1,0 +1,153 @@
+"""Every API answer parsed into typed values; anything else is an API error.
+
+The one boundary between what Codefresh sends and what the step holds: a build becomes a
+`Build` (every field checked), an id is letters, digits, `-` and `_`, a time is always
+aware, a string is printable and writable (`clean_text`), a parsed document is shallow and
+printable (`clean_json`), annotations are `{key: value}` strings. An answer that cannot be
+read so is a `TransientApiError` (the next poll may read it), never a value half-trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cfstep.errors import TransientApiError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.transport import Response
+
+_BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# A status is a word (Codefresh's are lower-case words with dashes); anything else in that
+# field is not an answer the step can act on, or print, or export.
+_STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Build:
+    id: str
+    status: str
+    progress: str | None
+    created: datetime | None
+    finished: datetime | None
+
+    @classmethod
+    def from_json(cls, data: object, build_id: str) -> Build:
+        """The one way a build answer becomes a Build: every field checked, so what the
+        step holds afterwards is clean typed values; anything else is an unreadable answer
+        (transient: the next poll may read it)."""
+        if not isinstance(data, dict):
+            raise TransientApiError(f"build {build_id}: the answer is not a build")
+        status = data.get("status")
+        if not isinstance(status, str) or not _STATUS.fullmatch(status):
+            raise TransientApiError(f"build {build_id}: the answer has no readable status")
+        return cls(
+            id=identifier(data.get("id")) or build_id,
+            status=status,
+            progress=identifier(data.get("progress")),
+            created=timestamp(data.get("created")),
+            finished=timestamp(data.get("finished")),
+        )
+
+    def duration_seconds(self) -> float | None:
+        if self.created is None or self.finished is None:
+            return None
+        return max(0.0, (self.finished - self.created).total_seconds())
+
+
+def identifier(value: object) -> str | None:
+    """A build or progress id from an answer: letters, digits, `-` and `_` only, since it
+    goes into URLs, log lines and the export file."""
+    if isinstance(value, str) and _BUILD_ID.fullmatch(value):
+        return value
+    return None
+
+
+def clean_text(value: object, limit: int = 4096) -> str | None:
+    """A string from an answer that can be printed and written: encodable as UTF-8 (a lone
+    surrogate such as "\\ud800" is not) and of a sane size; otherwise None."""
+    if not isinstance(value, str) or len(value) > limit:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def clean_json(data: object, max_depth: int = 64) -> bool:
+    """True when a parsed answer nests at most `max_depth` deep and every string in it, key
+    or value, can be printed and written (walked without recursion, whatever its depth)."""
+    pending: list[tuple[object, int]] = [(data, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > max_depth:
+            return False
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if clean_text(key, 1 << 20) is None:
+                    return False
+                pending.append((value, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((value, depth + 1) for value in item)
+        elif isinstance(item, str) and clean_text(item, 1 << 22) is None:
+            return False
+    return True
+
+
+def timestamp(value: object) -> datetime | None:
+    """An ISO time, always aware: a time without a zone is UTC (Codefresh writes UTC), so
+    a `created` with a zone and a `finished` without one can still be subtracted."""
+    found = clean_text(value, 64)
+    if not found:
+        return None
+    try:
+        parsed = datetime.fromisoformat(found.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def json_of(response: Response, what: str) -> object:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise TransientApiError(f"{what}: unreadable answer") from exc
+
+
+def annotations_from(data: object) -> dict[str, str]:
+    """Annotations as `{key: value}`: a key or value that cannot be printed is left out; a
+    value that is not a string is kept as its JSON."""
+    if isinstance(data, dict):  # some versions wrap the list
+        data = data.get("docs", data.get("annotations", []))
+    found: dict[str, str] = {}
+    for item in data if isinstance(data, list) else []:
+        key = clean_text(item.get("key"), 1024) if isinstance(item, dict) else None
+        if key is None:
+            continue
+        value = item.get("value")
+        if not isinstance(value, str):
+            try:
+                value = json.dumps(value)  # escapes every non-ASCII character
+            except (ValueError, TypeError, RecursionError):
+                continue
+        kept = clean_text(value, 1 << 20)
+        if kept is not None:
+            found[key] = kept
+    return found
+
+
+def build_id_from(response: Response) -> str | None:
+    """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = response.text(200).strip()
+    if isinstance(data, dict):
+        data = data.get("id") or data.get("workflowId")
+    return identifier(data.strip()) if isinstance(data, str) else None

@@ -57,16 +57,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
 
     def do_CONNECT(self) -> None:
-        if self.headers.get("Proxy-Authorization") != self.server.expected:
-            self.server.refused += 1
-            self._answer(
-                407,
-                "Proxy Authentication Required",
-                b"",
-                [
-                    ("Proxy-Authenticate", 'Basic realm="test"'),
-                ],
-            )
+        if not self._authorized():
             return
         host, _, port = self.path.rpartition(":")
         self.server.forwarded.append(("CONNECT", self.path))
@@ -77,19 +68,23 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             _pipe(self.connection, upstream)
         self.close_connection = True
 
+    def _authorized(self) -> bool:
+        """The credentials the proxy demands, or a 407 as a corporate proxy answers."""
+        if self.headers.get("Proxy-Authorization") == self.server.expected:
+            return True
+        self.server.refused += 1
+        self._answer(
+            407,
+            "Proxy Authentication Required",
+            b"",
+            [("Proxy-Authenticate", 'Basic realm="test"')],
+        )
+        return False
+
     def _forward(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        if self.headers.get("Proxy-Authorization") != self.server.expected:
-            self.server.refused += 1
-            self._answer(
-                407,
-                "Proxy Authentication Required",
-                b"",
-                [
-                    ("Proxy-Authenticate", 'Basic realm="test"'),
-                ],
-            )
+        if not self._authorized():
             return
         target = urlsplit(self.path)
         if target.scheme != "http" or not target.hostname:

@@ -90,16 +90,22 @@ def _run(
 
         if not decide.should_run(config, console):
             exporter.export({"BUILD_STATUS": Outcome.SKIPPED}, mask=False)
-            if config.output_json is not None:
-                outputs.write_json(
-                    config.output_json, {"outputs": exporter.values, "children": []}, console
-                )
+            _write_json_without_children(config, exporter, console)
             return ExitCode.OK
     client = _OneClient(config, console, clock=clock, sleep=sleep, jitter=jitter_factor)
     try:
         return _send(config, console, exporter, client, guard)
     finally:
         client.close()
+
+
+def _write_json_without_children(
+    config: Config, exporter: outputs.Exporter, console: Console
+) -> None:
+    """--output-json of a run that started no child (skipped, or SPEC_ONLY)."""
+    if config.output_json is not None:
+        document = {"outputs": exporter.values, "children": []}
+        outputs.write_json(config.output_json, document, console)
 
 
 class _OneClient:
@@ -140,10 +146,8 @@ def _send(
 
         apply.apply_specs(config, console, exporter, client)
         if config.spec_only:
-            if config.output_json is not None and not config.dry_run:
-                outputs.write_json(
-                    config.output_json, {"outputs": exporter.values, "children": []}, console
-                )
+            if not config.dry_run:
+                _write_json_without_children(config, exporter, console)
             return ExitCode.OK
     if config.dry_run:
         from cfstep import request  # the dry run only: it loads the HTTP stack's quoting

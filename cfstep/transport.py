@@ -171,7 +171,7 @@ class Session:
                 self.url_for(path, query),
                 body,
                 headers,
-                _Limits(started + budget, API_BODY_LIMIT),
+                started + budget,
             )
         except TransportError as exc:
             self._log(f"{method} {path} -> no answer: {exc}")
@@ -186,16 +186,16 @@ class Session:
         url: str,
         payload: object,
         headers: dict[str, str],
-        limits: _Limits,
+        deadline: float,  # time.monotonic() by which the whole answer must be read
     ) -> Response:
-        remaining = max(0.1, limits.deadline - time.monotonic())
+        remaining = max(0.1, deadline - time.monotonic())
         watch = _Watch()
         _sending.watch = watch
         watchdog = threading.Timer(remaining, watch.cut)
         watchdog.daemon = True
         watchdog.start()
         try:
-            return self._send(method, url, payload, headers, limits)
+            return self._send(method, url, payload, headers, deadline)
         finally:
             watch.finished = True
             watchdog.cancel()
@@ -216,9 +216,9 @@ class Session:
         url: str,
         payload: object,
         headers: dict[str, str],
-        limits: _Limits,
+        deadline: float,  # time.monotonic() by which the whole answer must be read
     ) -> Response:
-        remaining = max(0.1, limits.deadline - time.monotonic())
+        remaining = max(0.1, deadline - time.monotonic())
         with warnings.catch_warnings():
             if self._insecure:  # said once by the step, not on every request
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
@@ -246,7 +246,7 @@ class Session:
                     maybe_processed=True,
                 ) from exc
         try:
-            body = _read_body(answer, limits, self._timeouts.read)
+            body = _read_body(answer, deadline, self._timeouts.read)
             if _sending.watch is not None and _sending.watch.was_cut:  # the end seen was the cut
                 raise TransportError(_OUT_OF_TIME, maybe_processed=True)
         except BaseException:
@@ -348,21 +348,15 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
-@dataclass(frozen=True)
-class _Limits:
-    deadline: float  # time.monotonic() by which the whole answer must be read
-    max_bytes: int
-
-
-def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) -> bytes:
+def _read_body(answer: requests.Response, deadline: float, read_timeout: float) -> bytes:
     """The (decompressed) body, read chunk by chunk: each read waits at most until the
-    deadline, and what is kept never exceeds `max_bytes`."""
+    deadline, and what is kept never exceeds `API_BODY_LIMIT`."""
     raw = answer.raw
     chunks: list[bytes] = []
     size = 0
     try:
         while True:
-            remaining = limits.deadline - time.monotonic()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TransportError(_OUT_OF_TIME, maybe_processed=True)
             sock = getattr(raw.connection, "sock", None)
@@ -373,13 +367,13 @@ def _read_body(answer: requests.Response, limits: _Limits, read_timeout: float) 
                 return b"".join(chunks)
             chunks.append(chunk)
             size += len(chunk)
-            if size > limits.max_bytes:
+            if size > API_BODY_LIMIT:
                 raise BodyTooLarge(
-                    f"the answer is larger than {limits.max_bytes // 1024 // 1024} MB",
+                    f"the answer is larger than {API_BODY_LIMIT // 1024 // 1024} MB",
                     maybe_processed=True,
                 )
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        out_of_time = time.monotonic() >= limits.deadline - 0.01  # the read was cut short
+        out_of_time = time.monotonic() >= deadline - 0.01  # the read was cut short
         raise TransportError(
             _OUT_OF_TIME if out_of_time else _describe(exc), maybe_processed=True
         ) from exc

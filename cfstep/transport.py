@@ -191,9 +191,7 @@ class Session:
         remaining = max(0.1, deadline - time.monotonic())
         watch = _Watch()
         _sending.watch = watch
-        watchdog = threading.Timer(remaining, watch.cut)
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog = watch.cut_after(remaining)
         try:
             return self._send(method, url, payload, headers, deadline)
         finally:
@@ -206,9 +204,7 @@ class Session:
         handler: a stopped step must not wait out a silent server's full time bound)."""
         watch = getattr(_sending, "watch", None)
         if watch is not None:
-            timer = threading.Timer(seconds, watch.cut)
-            timer.daemon = True
-            timer.start()
+            watch.cut_after(seconds)
 
     def _send(
         self,
@@ -276,6 +272,13 @@ class _Watch:
         self.connection: urllib3.connection.HTTPConnection | None = None
         self.was_cut = False
         self.finished = False  # its connection may serve the next request: never cut it
+
+    def cut_after(self, seconds: float) -> threading.Timer:
+        """A daemon timer that cuts this request in `seconds` (cancel it if it ends first)."""
+        timer = threading.Timer(seconds, self.cut)
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def cut(self) -> None:
         """Shut the socket down under the blocked read (from the watchdog's thread): the

@@ -10,7 +10,17 @@ import pytest
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
-from harness import API_KEY, Figures, Result, free_port, run_step
+from harness import (
+    API_KEY,
+    SECRET,
+    Figures,
+    Result,
+    Running,
+    base_env,
+    free_port,
+    run_step,
+    start_cli,
+)
 from scenarios import DEFAULT_SCENARIO
 
 FIGURES = pytest.StashKey[Figures]()
@@ -49,6 +59,42 @@ def run(emu: Emulator, fake_clock: FakeClock, tmp_path: Path, figures: Figures) 
         return run_step(emu, environ, argv, fake_clock, secrets=secrets, figures=figures)
 
     return go
+
+
+@pytest.fixture
+def live() -> Iterator[Emulator]:
+    """The emulator on real time, for a step running in another process."""
+    emulator = Emulator(DEFAULT_SCENARIO, api_key=API_KEY).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def start(
+    live: Emulator, tmp_path: Path, figures: Figures, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Running]]:
+    """`start(**env)`: `python -m cfstep` against `live` (PIPELINE_ID proj/slow unless
+    given), a secret in play; the cases that ran to their end are counted into the figure
+    the test module names as `SIGNAL_FIGURE`."""
+    started: list[Running] = []
+
+    def go(**env: str) -> Running:
+        environ = base_env(
+            live,
+            SECRETS=f"TOKEN={SECRET}",
+            EXPORT_FILE=str(tmp_path / "env_vars_to_export"),
+            OUTPUT_JSON=str(tmp_path / "output.json"),
+            **({} if {"PIPELINES", "PIPELINE_ID"} & env.keys() else {"PIPELINE_ID": "proj/slow"}),
+            **env,
+        )
+        started.append(start_cli(live, environ, volume=tmp_path, secrets=[SECRET], figures=figures))
+        return started[-1]
+
+    yield go
+    figure = request.module.SIGNAL_FIGURE
+    figures.counts[figure] += sum(r.process.returncode is not None for r in started)
+    for running in started:
+        running.kill()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -10,50 +10,19 @@ import json
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
 from cli.netkit import scripted_server
-from harness import API_KEY, SECRET, Figures, Running, base_env, start_cli
-from scenarios import DEFAULT_SCENARIO
+from harness import Running
 
 EXIT_WITHIN = 5.0  # real seconds from the signal to the step's exit
 SILENT = 20.0  # a `delay` fault this long: the server says nothing while the step waits
+SIGNAL_FIGURE = "signal phases"  # the `start` fixture counts into it
 RUN = "/api/pipelines/run/"
-
-
-@pytest.fixture
-def live() -> Iterator[Emulator]:
-    emu = Emulator(DEFAULT_SCENARIO, api_key=API_KEY).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def start(live: Emulator, tmp_path: Path, figures: Figures) -> Iterator[Callable[..., Running]]:
-    """`start(**env)`: `python -m cfstep` against `live` (PIPELINE_ID proj/slow unless
-    given), a secret in play; cases that ran to their end are counted into the figures."""
-    started: list[Running] = []
-
-    def go(**env: str) -> Running:
-        environ = base_env(
-            live,
-            SECRETS=f"TOKEN={SECRET}",
-            EXPORT_FILE=str(tmp_path / "env_vars_to_export"),
-            OUTPUT_JSON=str(tmp_path / "output.json"),
-            **({} if {"PIPELINES", "PIPELINE_ID"} & env.keys() else {"PIPELINE_ID": "proj/slow"}),
-            **env,
-        )
-        started.append(start_cli(live, environ, volume=tmp_path, secrets=[SECRET], figures=figures))
-        return started[-1]
-
-    yield go
-    figures.counts["signal phases"] += sum(r.process.returncode is not None for r in started)
-    for running in started:
-        running.kill()
 
 
 def _in_flight(emu: Emulator, method: str, prefix: str) -> Callable[[], bool]:

@@ -7,48 +7,17 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from harness import API_KEY, SECRET, Figures, Running, base_env, start_cli
-from scenarios import DEFAULT_SCENARIO
+from harness import Running
 
+SIGNAL_FIGURE = "signal_cases"  # the `start` fixture counts into it
 CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
 SIGNALS = pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
-
-
-@pytest.fixture
-def live() -> Iterator[Emulator]:
-    """The emulator on real time: the step runs in another process."""
-    emu = Emulator(DEFAULT_SCENARIO, api_key=API_KEY).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def start(live: Emulator, tmp_path: Path, figures: Figures) -> Iterator[Callable[..., Running]]:
-    """`start(**env)`: `python -m cfstep` following proj/slow on `live`, with a secret in
-    play; every case that ran to its end is counted into the figures."""
-    started: list[Running] = []
-
-    def go(**env: str) -> Running:
-        environ = base_env(
-            live,
-            PIPELINE_ID="proj/slow",
-            SECRETS=f"TOKEN={SECRET}",
-            EXPORT_FILE=str(tmp_path / "env_vars_to_export"),
-            **env,
-        )
-        started.append(start_cli(live, environ, volume=tmp_path, secrets=[SECRET], figures=figures))
-        return started[-1]
-
-    yield go
-    figures.counts["signal_cases"] += sum(r.process.returncode is not None for r in started)
-    for running in started:
-        running.kill()
 
 
 def _received(emu: Emulator, method: str, prefix: str) -> Callable[[], bool]:

@@ -25,7 +25,8 @@ WATCHED = (
     "requests", "urllib3", "charset_normalizer", "idna", "importlib.metadata",
     "http.client", "ssl", "email.parser", "json", "yaml", "simpleeval", "argparse",
     "dataclasses", "pathlib", "tempfile", "traceback", "uuid", "decimal", "urllib.parse",
-    "cfstep.transport", "cfstep.step", "cfstep.api", "cfstep.conditions", "cfstep.follow",
+    "cfstep.codefresh.transport", "cfstep.run.compose", "cfstep.codefresh.client",
+    "cfstep.conditions", "cfstep.run.follow",
 )  # fmt: skip
 
 

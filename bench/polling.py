@@ -7,7 +7,7 @@ emulator's request log gives the number of `GET /api/builds/<id>` and the clock 
 poll that saw the end; the child's end is its `finished` time. Connections opened are
 counted too (keep-alive: one for the whole wait).
 
-Beside it, the pure schedule (`cfstep.schedule.poll_interval`, the Follower's arithmetic)
+Beside it, the pure schedule (`cfstep.timing.poll_interval`, the Follower's arithmetic)
 over many jitter seeds, and Codefresh's official fixed 5 s poll.
 """
 
@@ -27,7 +27,7 @@ from common import API_KEY, ROOT, WORK, median, stats
 
 from cfstep.cli import main
 from cfstep.emulator import Emulator
-from cfstep.schedule import jitter, poll_interval
+from cfstep.timing import jitter, poll_interval
 
 sys.path.insert(0, str(ROOT / "tests"))
 from fakeclock import FakeClock

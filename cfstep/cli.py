@@ -8,16 +8,17 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from cfstep import inputs, outputs
+from cfstep import outputs
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
 from cfstep.errors import CfstepError
+from cfstep.inputs import config as inputs
 from cfstep.model import ExitCode, Outcome
-from cfstep.schedule import Clock, Jitter, Sleep, jitter
+from cfstep.timing import Clock, Jitter, Sleep, jitter
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from cfstep.api import CodefreshClient
+    from cfstep.codefresh.client import CodefreshClient
     from cfstep.model import Config
 
 
@@ -86,9 +87,9 @@ def _run(
     if config.output_json is not None:
         outputs.check_json_path(config.output_json)
     if config.conditions_all or config.conditions_any or config.branch_only or config.branch_ignore:
-        from cfstep import decide  # only with conditions: simpleeval is not paid otherwise
+        from cfstep.run import gate  # only with conditions: simpleeval is not paid otherwise
 
-        if not decide.should_run(config, console):
+        if not gate.should_run(config, console):
             exporter.export({"BUILD_STATUS": Outcome.SKIPPED}, mask=False)
             _write_json_without_children(config, exporter, console)
             return ExitCode.OK
@@ -121,7 +122,8 @@ class _OneClient:
 
     def __call__(self) -> CodefreshClient:
         if self._client is None:
-            from cfstep.api import client_for  # the HTTP stack: only when something is sent
+            # The HTTP stack: only when something is sent.
+            from cfstep.codefresh.client import client_for
 
             self._client = client_for(
                 self._config, self._console, clock=self.clock, sleep=self.sleep, jitter=self.jitter
@@ -142,7 +144,7 @@ def _send(
 ) -> int:
     """Apply the specs, then trigger (or, with DRY_RUN, show what would be sent)."""
     if config.pipeline_specs:
-        from cfstep import apply  # only a step with PIPELINE_SPEC pays for it
+        from cfstep.specs import apply  # only a step with PIPELINE_SPEC pays for it
 
         apply.apply_specs(config, console, exporter, client)
         if config.spec_only:
@@ -150,19 +152,20 @@ def _send(
                 _write_json_without_children(config, exporter, console)
             return ExitCode.OK
     if config.dry_run:
-        from cfstep import request  # the dry run only: it loads the HTTP stack's quoting
+        # The dry run only: it loads the HTTP stack's quoting.
+        from cfstep.codefresh import run_request
 
-        for document in request.dry_run(config):
+        for document in run_request.dry_run(config):
             console.data(json.dumps(document, indent=2))
         sent = "started or written" if config.pipeline_specs else "sent"
         console.say(f"dry run: nothing was {sent}")
         return ExitCode.OK
-    from cfstep import step  # the trigger path only: the skip path stays this light
+    from cfstep.run import compose  # the trigger path only: the skip path stays this light
 
-    runtime = step.Runtime(
+    runtime = compose.Runtime(
         clock=client.clock, sleep=client.sleep, jitter=client.jitter, console=console, guard=guard
     )
-    return step.run(config, runtime, exporter, client())
+    return compose.run(config, runtime, exporter, client())
 
 
 def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:

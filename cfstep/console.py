@@ -81,6 +81,12 @@ class Console:
             stream.flush()
 
 
+def shown(value: str, limit: int = 80) -> str:
+    """A value quoted for a message, cut so a huge input does not flood the log."""
+    text = value if len(value) <= limit else value[:limit] + f"…({len(value)} chars)"
+    return repr(text)
+
+
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, ending in CUT when cut, so that `Console.mask` still
     masks a secret cut in half."""

@@ -10,6 +10,7 @@ such as VARIABLE_FILE may come from a pull request. README, "Inputs".
 from __future__ import annotations
 
 import json
+import os
 
 from cfstep.errors import InputError
 
@@ -178,3 +179,22 @@ def _make_loader(dates_as_text: bool) -> Any:
             raise TooComplex(f"{self._name}: {self._where} {problem}")
 
     return BoundedLoader
+
+
+def check_ca_bundle(name: str, path: str) -> None:
+    """A CA bundle that cannot be read is an input error, found before any request."""
+    if os.path.isdir(path) and os.access(path, os.R_OK):
+        return  # a directory of hashed certificates, as OpenSSL's capath
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 20)
+    except OSError as exc:
+        raise InputError(
+            f"{name}: cannot read {path!r} ({exc.strerror}) — give the path of a PEM file "
+            "with the CA certificates to trust"
+        ) from None
+    if b"CERTIFICATE-----" not in head:
+        raise InputError(
+            f"{name}: {path!r} holds no PEM certificate — give a PEM file with the CA "
+            "certificates to trust (-----BEGIN CERTIFICATE----- blocks)"
+        )

@@ -33,6 +33,14 @@ class Outcome(StrEnum):
     PENDING_APPROVAL = "pending-approval"
 
 
+FINAL_STATUSES = frozenset({"success", "error", "terminated"})
+"""The statuses Codefresh ends a build with; its own clients treat only these as final."""
+RUNNING_STATUSES = frozenset(
+    {"pending", "elected", "running", "delayed", "pending-approval", "terminating"}
+)
+"""The statuses of a build that has not ended (README, "Following the child")."""
+
+
 class ExitCode(IntEnum):
     """The step's exit codes (README, "Exit codes")."""
 

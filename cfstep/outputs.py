@@ -12,9 +12,8 @@ import os
 import re
 from collections.abc import Mapping
 
-from cfstep.console import Console
+from cfstep.console import Console, shown
 from cfstep.errors import InputError
-from cfstep.values import shown
 
 # Paths are plain strings: pathlib costs ~15 ms of start-up here and buys nothing
 # (docs/performance.md).

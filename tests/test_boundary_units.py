@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cfstep.answers import Build, clean_json, clean_text
 from cfstep.cancel import CancelGuard
+from cfstep.codefresh.answers import Build, clean_json, clean_text
 from cfstep.errors import ApiError, Cancelled, TransientApiError
 
 

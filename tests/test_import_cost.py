@@ -15,11 +15,11 @@ import pytest
 SKIP_PATH_FORBIDDEN = (
     "http.client",
     "ssl",
-    "cfstep.step",
-    "cfstep.transport",
-    "cfstep.network",
+    "cfstep.run.compose",
+    "cfstep.codefresh.transport",
+    "cfstep.codefresh.network",
     "argparse",
-    "cfstep.flags",
+    "cfstep.inputs.flags",
     "yaml",
     "pathlib",
     "regex",  # only a condition that uses match() or a /regex/ branch filter loads it
@@ -59,7 +59,7 @@ def test_skip_path_does_not_import_the_http_stack(tmp_path: object) -> None:
         "assert code == 0, code"
     )
     loaded = _modules_after(code, env)
-    assert "cfstep.decide" in loaded  # the condition really was evaluated
+    assert "cfstep.run.gate" in loaded  # the condition really was evaluated
     assert sorted(m for m in (*SKIP_PATH_FORBIDDEN, *HTTP_CLIENT) if m in loaded) == []
 
 
@@ -94,31 +94,31 @@ def test_paths_that_send_nothing_do_not_import_the_http_client(
     )
     loaded = _modules_after(code, env)
     assert sorted(m for m in HTTP_CLIENT if m in loaded) == []
-    assert "cfstep.transport" not in loaded
-    assert "cfstep.network" not in loaded
+    assert "cfstep.codefresh.transport" not in loaded
+    assert "cfstep.codefresh.network" not in loaded
 
 
 def test_the_trigger_path_does_import_requests(tmp_path: object) -> None:
     """The check above could pass by never loading anything: the trigger path loads it."""
-    code = "import cfstep.step, cfstep.transport"
+    code = "import cfstep.run.compose, cfstep.codefresh.transport"
     loaded = _modules_after(code, _base_env(tmp_path))
-    assert {"requests", "urllib3", "cfstep.network"} <= loaded
+    assert {"requests", "urllib3", "cfstep.codefresh.network"} <= loaded
 
 
 # The live-log reader: loaded when a child's log is followed or read from the log
 # database, never by a trigger that does neither (DETACH, FOLLOW_LOGS off, a storage tail).
-LIVE_LOG_READER = ("cfstep.logstream", "cfstep.sse", "cfstep.logtree")
+LIVE_LOG_READER = ("cfstep.logs.stream", "cfstep.logs.sse", "cfstep.logs.tree")
 
 
 def test_the_trigger_path_does_not_import_the_live_log_reader(tmp_path: object) -> None:
-    loaded = _modules_after("import cfstep.step, cfstep.report", _base_env(tmp_path))
-    assert {"cfstep.logs", "cfstep.logtail"} <= loaded  # what the step holds is there
+    loaded = _modules_after("import cfstep.run.compose, cfstep.run.report", _base_env(tmp_path))
+    assert {"cfstep.logs.live", "cfstep.logs.tail"} <= loaded  # what the step holds is there
     assert sorted(m for m in LIVE_LOG_READER if m in loaded) == []
 
 
 def test_following_a_log_does_import_the_live_log_reader(tmp_path: object) -> None:
     """The check above could pass with misspelt names: following loads exactly these."""
-    loaded = _modules_after("import cfstep.logstream", _base_env(tmp_path))
+    loaded = _modules_after("import cfstep.logs.stream", _base_env(tmp_path))
     assert set(LIVE_LOG_READER) <= loaded
 
 
@@ -128,8 +128,8 @@ def test_following_a_log_does_import_the_live_log_reader(tmp_path: object) -> No
         "yaml",
         "http.client",
         "ssl",
-        "cfstep.transport",
-        "cfstep.network",
+        "cfstep.codefresh.transport",
+        "cfstep.codefresh.network",
         "importlib.metadata",
         *HTTP_CLIENT,
     ],

@@ -87,7 +87,7 @@ def test_the_common_typed_step_list_does_not_import_yaml() -> None:
     import sys
 
     code = (
-        "import sys\nfrom cfstep import values\n"
+        "import sys\nfrom cfstep.inputs import values\n"
         "assert values.parse_list('VARIABLE', '[\"A=1\", \"B=x,y\"]') == ('A=1', 'B=x,y')\n"
         "print('yaml' in sys.modules)"
     )

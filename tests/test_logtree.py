@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cfstep.logtree import LogTree
+from cfstep.logs.tree import LogTree
 
 
 def _step(

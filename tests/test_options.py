@@ -7,9 +7,10 @@ import dataclasses
 
 import pytest
 
-from cfstep import given, inputs, values
+from cfstep.inputs import config as inputs
+from cfstep.inputs import given, values
+from cfstep.inputs.options import OPTIONS, Kind, Option
 from cfstep.model import ChildSpec, Config
-from cfstep.options import OPTIONS, Kind, Option
 
 BASE = {"CF_API_KEY": "k", "PIPELINE_ID": "p"}
 

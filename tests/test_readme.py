@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cfstep.inputs.options import ENV_NAMES, OPTIONS
 from cfstep.model import ExitCode, Outcome
-from cfstep.options import ENV_NAMES, OPTIONS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cfstep.inputs import platform
+from cfstep.codefresh.run_request import run_body
+from cfstep.inputs.config import platform
 from cfstep.model import ChildSpec
-from cfstep.request import run_body
 
 
 def _parent(environ: dict[str, str]) -> str | None:

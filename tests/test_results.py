@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cfstep import inputs, results
+from cfstep.inputs import config as inputs
 from cfstep.model import Config
+from cfstep.run import results
 
 
 def _config(**env: str) -> Config:

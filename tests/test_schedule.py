@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from cfstep.schedule import Backoff, Deadline, jitter, poll_interval
+from cfstep.timing import Backoff, Deadline, jitter, poll_interval
 from fakeclock import FakeClock
 
 

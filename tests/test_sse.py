@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cfstep.sse import Event, EventTooLarge, events
+from cfstep.logs.sse import Event, EventTooLarge, events
 
 
 def test_each_event_is_given_as_soon_as_its_blank_line_has_arrived() -> None:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cfstep import documents, values
+from cfstep import console, documents
 from cfstep.errors import InputError
+from cfstep.inputs import values
 from cfstep.model import ChildSpec
 
 TRUE = ["true", "True", "TRUE", "yes", "YES", "1", "on", "On", " true "]
@@ -126,7 +127,7 @@ def test_with_variables_first_lets_the_childs_own_win() -> None:
 
 
 def test_shown_cuts_a_huge_value() -> None:
-    text = values.shown("x" * 500)
+    text = console.shown("x" * 500)
     assert len(text) < 120
     assert "(500 chars)" in text
 

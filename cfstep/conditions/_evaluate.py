@@ -7,9 +7,6 @@ type-checked, as tevale does), and every comparison is a single-operator `Compar
 jsep's left-associative `a == b == c` is never chained the Python way. Members are calls to
 a function whose name (" member") no jsep identifier can spell. Every exception that
 simpleeval or Python can raise is turned into `JsError` at `evaluate_tree`.
-
-Longer than the package's other modules: tevale's operators and functions are one concern,
-and each needs its type rules beside it.
 """
 
 from __future__ import annotations

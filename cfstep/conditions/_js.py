@@ -2,8 +2,7 @@
 
 A JS value is `str`, `float` (every number is a double), `bool`, `None` (null), `dict`
 (object) or `list` (array). JS strings are sequences of UTF-16 code units, so lengths,
-indexes and ordering are computed on code units, not on code points. About 300 lines: the
-JavaScript value semantics tevale relies on, one concern.
+indexes and ordering are computed on code units, not on code points.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ accepts a different language (chained comparisons, other precedences, other lite
 cannot be used for the syntax; simpleeval evaluates the tree this parser builds.
 
 A missing operand (jsep's `false` node) is `None` here. Nesting is bounded so that neither
-this recursive parser nor the evaluator can exhaust the stack. Longer than the package's
-other modules: a port is kept whole, in jsep's order, so it can be read beside jsep.
+this recursive parser nor the evaluator can exhaust the stack. The port follows jsep's order,
+so it can be read beside jsep.
 """
 
 from __future__ import annotations

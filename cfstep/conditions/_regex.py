@@ -8,8 +8,7 @@ So the pattern is parsed here with JavaScript's grammar and emitted piece by pie
 unambiguous Python pattern; anything that cannot be expressed faithfully is an error.
 
 Strings are matched as UTF-16 code units (each astral character split in two), as a
-JavaScript RegExp without the `u` flag sees them. Longer than the package's other modules:
-one translator, its grammar in one place.
+JavaScript RegExp without the `u` flag sees them.
 
 The translation is a pattern Python's `re` would read the same way; it is run by the `regex`
 package (PyPI), which reads it alike and, unlike `re`, takes a timeout: matching is bounded

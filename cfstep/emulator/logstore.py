@@ -6,9 +6,6 @@ is recorded so tests can check that none arrived.
 Firebase's REST streaming, as the client sees it: `GET <root>/<progress>/steps.json?auth=T`
 with `Accept: text/event-stream` → `put` (the whole tree first), then `patch`/`put` as lines
 and statuses change, `keep-alive` when quiet; without that Accept header, one JSON answer.
-
-Over 300 lines because the log hosts are one concern: the store, its HTTP handler and the
-stream it plays, each fault beside the code that plays it.
 """
 
 from __future__ import annotations

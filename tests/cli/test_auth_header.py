@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from cfstep.codefresh.network import auth_header, is_jwt
 from cfstep.emulator import Emulator
-from cfstep.network import auth_header, is_jwt
 from fakeclock import FakeClock
 from harness import run_step
 from scenarios import CLI_SCENARIO

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cfstep import options
 from cfstep.emulator import Emulator
+from cfstep.inputs import options
 from fakeclock import FakeClock
 from harness import (
     API_KEY,
@@ -82,7 +82,7 @@ def test_an_unexpected_exception_exits_70_with_a_masked_traceback(
     def broken(*_args: object, **_kwargs: object) -> dict[str, object]:
         raise RuntimeError(f"boom: key {API_KEY} secret {SECRET}")
 
-    monkeypatch.setattr("cfstep.request.run_body", broken)
+    monkeypatch.setattr("cfstep.codefresh.run_request.run_body", broken)
     env = base_env(emu, PIPELINE_ID="proj/ok", SECRETS=f"TOKEN={SECRET}")
     result = run_step(emu, env, clock=clock)  # run_step asserts neither value leaked
 
@@ -100,7 +100,7 @@ def test_an_unexpected_exception_while_following_exits_70_not_a_child_failure(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ZeroDivisionError(f"while polling with {API_KEY}")
 
-    monkeypatch.setattr("cfstep.follow.Follower._observe", broken)
+    monkeypatch.setattr("cfstep.run.follow.Follower._observe", broken)
     result = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok"), clock=clock)
 
     assert result.code == 70

@@ -12,8 +12,14 @@ from collections.abc import Callable
 
 import pytest
 
+from cfstep.codefresh.transport import (
+    API_BODY_LIMIT,
+    BodyTooLarge,
+    Timeouts,
+    TransportError,
+    new_session,
+)
 from cfstep.emulator import Emulator, Fault
-from cfstep.transport import API_BODY_LIMIT, BodyTooLarge, Timeouts, TransportError, new_session
 from cli.netkit import scripted_server
 from fakeclock import FakeClock
 from harness import API_KEY, base_env, run_step

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import urllib3
 
+from cfstep.codefresh.network import proxies_for
 from cfstep.emulator import Emulator
-from cfstep.network import proxies_for
 from fakeclock import FakeClock
 from harness import base_env, run_step
 

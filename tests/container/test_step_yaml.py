@@ -21,9 +21,10 @@ import pytest
 import yaml
 from containerkit import ROOT, unavailable
 
-from cfstep import inputs, values
 from cfstep.emulator import Emulator
-from cfstep.options import ENV_NAMES, OPTIONS
+from cfstep.inputs import config as inputs
+from cfstep.inputs import values
+from cfstep.inputs.options import ENV_NAMES, OPTIONS
 from fakeclock import FakeClock
 from harness import API_KEY, base_env, run_step
 

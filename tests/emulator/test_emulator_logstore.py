@@ -12,7 +12,7 @@ import requests
 from emuhttp import build, call, run
 
 from cfstep.emulator import Emulator, LogFault
-from cfstep.sse import events
+from cfstep.logs.sse import events
 from fakeclock import FakeClock
 
 Factory = Callable[..., Emulator]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cfstep import transport
+from cfstep.codefresh import transport
 from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
 from harness import Figures, MatrixRow, Result, base_env, free_port
@@ -131,7 +131,7 @@ class Outage:
     """Connection refused, for real: the emulator is stopped before the next `times`
     requests of `method` on `prefix`, and started again before any other request.
 
-    It hooks `Session.request` (the one door of every API call) only to know *when*
+    It hooks `ApiSession.request` (the one door of every API call) only to know *when*
     to stop the server; the refusal itself comes from the operating system.
     """
 
@@ -157,14 +157,14 @@ class Outage:
                 self._down = False
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> Outage:
-        original = transport.Session.request
+        original = transport.ApiSession.request
         outage = self
 
-        def request(self: transport.Session, method: str, path: str, **kw: Any) -> Any:
+        def request(self: transport.ApiSession, method: str, path: str, **kw: Any) -> Any:
             outage.before(method, path)
             return original(self, method, path, **kw)
 
-        monkeypatch.setattr(transport.Session, "request", request)
+        monkeypatch.setattr(transport.ApiSession, "request", request)
         return self
 
 

@@ -11,8 +11,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cfstep import conditions, inputs, options
+from cfstep import conditions
 from cfstep.errors import ConditionError, InputError
+from cfstep.inputs import config as inputs
+from cfstep.inputs import options
 from cfstep.model import Config
 from harness import Figures
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from cfstep import transport
+from cfstep.codefresh import transport
 from cfstep.emulator import Emulator, Fault
 from harness import API_KEY, SECOND_SECRET, Result, base_env, find_leaks
 
@@ -94,7 +94,7 @@ def test_traceback_of_an_unexpected_error(
     def broken(self: Any, method: str, target: str, payload: Any, headers: Any, *a: Any) -> Any:
         raise RuntimeError(f"cannot send {headers!r} with {payload!r}")
 
-    monkeypatch.setattr(transport.Session, "_exchange", broken)
+    monkeypatch.setattr(transport.ApiSession, "_exchange", broken)
     env = base_env(emu, PIPELINE_ID="proj/ok", SECRETS=SECRETS_ENV)
     res = run(
         env,

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cfstep import logstream
 from cfstep.emulator import Emulator, LogFault
+from cfstep.logs import stream as logstream
 from fakeclock import FakeClock
 from harness import Figures, MatrixRow, Result, base_env, find_leaks
 

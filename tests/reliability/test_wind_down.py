@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from cfstep import follow, report
 from cfstep.emulator import Emulator, Fault
+from cfstep.run import follow, report
 from harness import SECRET, base_env
 from reliability.conftest import Run
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cfstep import logs, logtail, outputs, results
-from cfstep.api import CodefreshClient
-from cfstep.console import Console, duration
+from cfstep import outputs
+from cfstep.codefresh.client import CodefreshClient
+from cfstep.console import Console, duration, shown
 from cfstep.errors import Cancelled, CfstepError
-from cfstep.follow import Child, Follower
-from cfstep.model import Config, Outcome
-from cfstep.schedule import Clock
-from cfstep.values import shown
+from cfstep.logs import live, tail
+from cfstep.model import FINAL_STATUSES, Config, Outcome
+from cfstep.run import results
+from cfstep.run.follow import Child, Follower
+from cfstep.timing import Clock
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class Report:
         exporter: outputs.Exporter,
         client: CodefreshClient,
         follower: Follower,
-        live: logs.LiveLogs,
+        live: live.LiveLogs,
         log_session: Callable[[], requests.Session],
     ) -> None:
         self.config = config
@@ -112,14 +113,25 @@ class Report:
             },
             mask=False,
         )
-        self.live.ended(child)  # its last live lines before its summary
+        # Its last live lines before its summary.
+        self.live.ended(
+            child.index, drain=child.status in FINAL_STATUSES and not child.stopped_by_step
+        )
         if (
             child.outcome not in _QUIET_OUTCOMES
             and not child.stopped_by_step
-            and not self.live.shown(child)
+            and not self.live.shown_whole(child.index)
         ):
-            logtail.show(self.console, self.client, self.log_session(), child, self.config.log_tail)
-        if child.status in ("success", "error", "terminated") and self.config.return_prefix:
+            tail.show(
+                self.console,
+                self.client,
+                self.log_session(),
+                progress=child.build.progress if child.build else None,
+                build_id=child.build_id,
+                url=child.url,
+                count=self.config.log_tail,
+            )
+        if child.status in FINAL_STATUSES and self.config.return_prefix:
             returned = self._returned_values(child)
             self.returned[child.index] = returned
             self.exporter.export({self._name(k, child): v for k, v in returned.items()})

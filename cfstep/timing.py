@@ -1,8 +1,8 @@
 """Pure waiting arithmetic: the retry backoff and the adaptive poll interval
 (docs/performance.md).
 
-No sleeping here: the loops in `cfstep.api` and `cfstep.follow` take `sleep` and `clock`
-as arguments, so tests assert the exact sequence of waits in milliseconds.
+No sleeping here: the loops in `cfstep.codefresh.client` and `cfstep.run.follow` take `sleep`
+and `clock` as arguments, so tests assert the exact sequence of waits in milliseconds.
 """
 
 from __future__ import annotations

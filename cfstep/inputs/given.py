@@ -1,16 +1,16 @@
 """What was given for each input: the flag if there is one, else the environment's text,
-read as the option table says (`cfstep.options`). Empty text counts as unset, so the
-option's default applies. `cfstep.inputs` and `cfstep.children` read every input through
-one `Given`.
+read as the option table says (`cfstep.inputs.options`). Empty text counts as unset, so the
+option's default applies. `cfstep.inputs.config` and `cfstep.inputs.children` read every
+input through one `Given`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cfstep import values
 from cfstep.errors import InputError
-from cfstep.options import BY_ENV, Kind, Option
+from cfstep.inputs import values
+from cfstep.inputs.options import BY_ENV, Kind, Option
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 class Given:
     """Typed access to every input: the flag's value if given, else the environment's text.
-    `from_flags` is what `cfstep.flags` parsed (empty when there is no command line)."""
+    `from_flags` is what `cfstep.inputs.flags` parsed (empty when there is no command line)."""
 
     def __init__(self, from_flags: dict[str, Any], environ: Mapping[str, str]) -> None:
         self.flags = from_flags

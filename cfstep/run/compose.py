@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfstep import logs, logsource, outputs
-from cfstep.api import CodefreshClient, client_for
+from cfstep import outputs
 from cfstep.cancel import CancelGuard
+from cfstep.codefresh.client import CodefreshClient, client_for
 from cfstep.console import Console
 from cfstep.errors import Cancelled, CfstepError
-from cfstep.follow import Follower
+from cfstep.logs import live, location
 from cfstep.model import Config
-from cfstep.policy import Policy
-from cfstep.report import Report
-from cfstep.schedule import Clock, Jitter, Sleep
-from cfstep.scheduler import Scheduler
+from cfstep.run.follow import Follower
+from cfstep.run.policy import Policy
+from cfstep.run.report import Report
+from cfstep.run.scheduler import Scheduler
+from cfstep.timing import Clock, Jitter, Sleep
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -58,7 +59,11 @@ def run(
         poll_max_seconds=config.poll_max_seconds,
         on_approval=config.on_approval,
         show_labels=len(config.children) > 1,
-        on_poll=live.poll_seen,
+        on_poll=lambda child: live.start(
+            child.index,
+            child.build.progress if child.build else None,
+            f"{child.index} {child.label}" if len(config.children) > 1 else "",
+        ),
     )
     console, clock = runtime.console, runtime.clock
     report = Report(
@@ -124,12 +129,11 @@ def _client(config: Config, runtime: Runtime) -> CodefreshClient:
     )
 
 
-def _live_logs(config: Config, runtime: Runtime) -> logs.LiveLogs:
+def _live_logs(config: Config, runtime: Runtime) -> live.LiveLogs:
     """FOLLOW_LOGS: each live log reads with its own API session (a session is one
     connection, used by one thread) and its own session for the log store."""
-    return logs.LiveLogs(
+    return live.LiveLogs(
         enabled=config.follow_logs,
-        labels=len(config.children) > 1,
         console=runtime.console,
         client=lambda: _client(config, runtime),
         session=lambda: _log_session(config),
@@ -137,6 +141,6 @@ def _live_logs(config: Config, runtime: Runtime) -> logs.LiveLogs:
 
 
 def _log_session(config: Config) -> requests.Session:
-    return logsource.http_session(
+    return location.http_session(
         config.platform.network, insecure=config.insecure, ca_bundle=config.ca_bundle
     )

@@ -18,7 +18,7 @@ from cfstep.errors import TransientApiError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from cfstep.transport import Response
+    from cfstep.codefresh.transport import ApiAnswer
 
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
@@ -113,7 +113,7 @@ def timestamp(value: object) -> datetime | None:
         return None
 
 
-def json_of(response: Response, what: str) -> object:
+def json_of(response: ApiAnswer, what: str) -> object:
     try:
         return response.json()
     except ValueError as exc:
@@ -142,7 +142,7 @@ def annotations_from(data: object) -> dict[str, str]:
     return found
 
 
-def build_id_from(response: Response) -> str | None:
+def build_id_from(response: ApiAnswer) -> str | None:
     """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
     try:
         data = response.json()

@@ -14,12 +14,11 @@ from collections.abc import Iterable, Iterator
 
 import requests
 
-from cfstep import logsource
-from cfstep.api import CodefreshClient
+from cfstep.codefresh.client import CodefreshClient
 from cfstep.console import Console
 from cfstep.errors import Cancelled, CfstepError
-from cfstep.follow import Child
-from cfstep.logsource import LogUnavailable
+from cfstep.logs import location
+from cfstep.logs.location import LogUnavailable
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 API_SECONDS = 15.0
@@ -35,9 +34,9 @@ def last_lines(
 ) -> list[str]:
     """The log's last `count` lines, step banners included; LogUnavailable if it cannot
     be read (the caller says so, and the exit code stays the child's)."""
-    where = logsource.location(client, progress, API_SECONDS)
+    where = location.location(client, progress, API_SECONDS)
     if where.kind == "firebase":
-        auth = logsource.firebase_auth(client, progress, API_SECONDS)
+        auth = location.firebase_auth(client, progress, API_SECONDS)
         console.add_secrets(auth.credentials())
         url, params = auth.job_url(progress) + "/steps.json", {"auth": auth.token}
     elif where.url is not None:
@@ -54,7 +53,7 @@ def last_lines(
 def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes:
     try:
         with session.get(
-            url, params=params, stream=True, timeout=(logsource.CONNECT_SECONDS, READ_SECONDS)
+            url, params=params, stream=True, timeout=(location.CONNECT_SECONDS, READ_SECONDS)
         ) as response:
             if response.status_code != 200:
                 raise LogUnavailable(f"the log's location answered {response.status_code}")
@@ -83,7 +82,7 @@ def _lines(body: bytes) -> Iterator[str]:
 
 def _step_lines(steps: Iterable[object]) -> Iterator[str]:
     # Only a tail read from the log database pays for the tree (a trigger never does).
-    from cfstep.logtree import LogTree
+    from cfstep.logs.tree import LogTree
 
     tree = LogTree()
     updates: dict[str, object] = {}
@@ -100,24 +99,26 @@ def show(
     console: Console,
     client: CodefreshClient,
     session: requests.Session,
-    child: Child,
+    *,
+    progress: str | None,
+    build_id: str,
+    url: str,
     count: int,
 ) -> None:
-    """Print the failed child's last `count` lines, or one line saying where to read them."""
-    progress = child.build.progress if child.build else None
+    """Print a failed build's last `count` lines, or one line saying where to read them."""
     if count <= 0:
         return
     if progress is None:
-        console.say(f"could not read the child's log (no progress id); see {child.url}")
+        console.say(f"could not read the child's log (no progress id); see {url}")
         return
     try:
         tail = last_lines(client, session, console, progress, count)
     except Cancelled:  # a signal is not a log we cannot read: the step stops
         raise
     except CfstepError as exc:  # a log we cannot read must not hide the child's result
-        console.say(f"could not read the child's log ({exc.message}); see {child.url}")
+        console.say(f"could not read the child's log ({exc.message}); see {url}")
         return
     finally:
         session.close()
-    console.say(f"last {len(tail)} log lines of {child.build_id}:")
+    console.say(f"last {len(tail)} log lines of {build_id}:")
     console.say_lines([f"  | {line}" for line in tail])

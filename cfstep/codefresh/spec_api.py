@@ -2,16 +2,16 @@
 
 Reads and the validator may be retried freely; a write raises TransientApiError on an
 unclear failure and the caller reads the pipeline again before deciding anything (see
-`cfstep.apply`). A refusal names what the key may not do.
+`cfstep.specs.apply`). A refusal names what the key may not do.
 """
 
 from __future__ import annotations
 
-from cfstep.answers import clean_json
-from cfstep.api import CodefreshClient, refused
+from cfstep.codefresh.answers import clean_json
+from cfstep.codefresh.client import CodefreshClient, refused
+from cfstep.codefresh.run_request import quote_segment
+from cfstep.codefresh.transport import ApiAnswer, TransportError
 from cfstep.errors import ApiError, TransientApiError
-from cfstep.request import quote_segment
-from cfstep.transport import Response, TransportError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -86,13 +86,13 @@ class PipelinesApi:
             raise Conflict()
         return self._document(self._ok(response, "PUT", "pipelines"))
 
-    def _send(self, method: str, path: str, timeout: float, *, body: object = None) -> Response:
+    def _send(self, method: str, path: str, timeout: float, *, body: object = None) -> ApiAnswer:
         try:
             return self.session.request(method, path, body=body, timeout=timeout)
         except TransportError as exc:
             raise TransientApiError(f"{method} {self.session.url_for(path)}: {exc}") from exc
 
-    def _ok(self, response: Response, method: str, what: str) -> Response:
+    def _ok(self, response: ApiAnswer, method: str, what: str) -> ApiAnswer:
         if 200 <= response.status < 300:
             return response
         if response.status == 429 or response.status >= 500:
@@ -104,7 +104,7 @@ class PipelinesApi:
             raise _forbidden(response, method, _PERMISSIONS[(method, what)])
         raise refused(response, method)
 
-    def _document(self, response: Response) -> dict[str, Any]:
+    def _document(self, response: ApiAnswer) -> dict[str, Any]:
         """The answer as a pipeline-shaped map: the parts the step reads (`metadata`,
         `spec`, `spec.triggers`) of the types it reads them as, every string printable, a
         sane depth. Any other 2xx answer is not Codefresh's: exit 4, never a crash later."""
@@ -128,7 +128,7 @@ class PipelinesApi:
         return data
 
 
-def _is_conflict(response: Response) -> bool:
+def _is_conflict(response: ApiAnswer) -> bool:
     if response.status == 409:
         return True
     if response.status not in (400, 422):
@@ -137,7 +137,7 @@ def _is_conflict(response: Response) -> bool:
     return any(word in text for word in _CONFLICT_WORDS)
 
 
-def _forbidden(response: Response, method: str, permission: str) -> ApiError:
+def _forbidden(response: ApiAnswer, method: str, permission: str) -> ApiError:
     base = refused(response, method).message.split(" — ")[0]
     return ApiError(
         f"{base} — the API key may not {permission}: give it that permission, or pass a "

@@ -1,10 +1,10 @@
 """The option table: every input of the step, once. Each option declares its environment
 name beside its flags, how its text is read (`Kind`), its default and where its value goes;
-the command line (`cfstep.flags`), the reading of the environment (`cfstep.inputs`),
-`--help`, the README's inputs table and step.yaml's arguments all follow from it (tests
-hold the last two to it). Adding an input is one entry here, plus its field in `Config` or
-`ChildSpec` when it names one. The meaning of each input: README, "Inputs". The module is
-a little over 300 lines because the table is: one entry per input.
+the command line (`cfstep.inputs.flags`), the reading of the environment
+(`cfstep.inputs.config`), `--help`, the README's inputs table and step.yaml's arguments all
+follow from it (tests hold the last two to it). Adding an input is one entry here, plus its
+field in `Config` or `ChildSpec` when it names one. The meaning of each input: README,
+"Inputs".
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class Kind(Enum):
 @dataclass(frozen=True)
 class Option:
     """One input: its environment name, its flags, how its text is read, its default, and
-    the `Config` or `ChildSpec` field its value fills (none: `cfstep.inputs` assembles it)."""
+    the `Config` or `ChildSpec` field its value fills (none: `cfstep.inputs.config` assembles
+    it)."""
 
     env: str
     flags: tuple[str, ...]

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cfstep import specdiff
-from cfstep.answers import identifier
-from cfstep.api import CodefreshClient
+from cfstep.codefresh.answers import identifier
+from cfstep.codefresh.client import CodefreshClient
+from cfstep.codefresh.spec_api import Conflict, PipelinesApi
 from cfstep.console import Console
 from cfstep.errors import ApiError, InputError, TransientApiError
+from cfstep.inputs.spec_files import NAME, validator_yaml
 from cfstep.model import Config, PipelineSpec
 from cfstep.outputs import Exporter
-from cfstep.spec_api import Conflict, PipelinesApi
-from cfstep.specs import NAME, validator_yaml
+from cfstep.specs import compare
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -109,8 +109,8 @@ class Applier:
         return Plan(
             spec,
             current,
-            changes=specdiff.changes(spec.document, current),
-            encrypted=specdiff.has_encrypted(spec.document),
+            changes=compare.changes(spec.document, current),
+            encrypted=compare.has_encrypted(spec.document),
         )
 
     def _validate(self, spec: PipelineSpec) -> None:
@@ -176,7 +176,7 @@ class Applier:
         if plan.action == "unchanged":
             result = "created" if state["maybe_created"] else "unchanged"
             return Applied(result, _pipeline_id(plan.current))
-        document = specdiff.with_trigger_ids(spec.document, plan.current)
+        document = compare.with_trigger_ids(spec.document, plan.current)
         try:
             replaced = self.api.replace_pipeline(spec.name, document, timeout)
         except Conflict:

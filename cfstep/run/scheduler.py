@@ -5,16 +5,16 @@ started. A single child is a fan-out of one (docs/fanout.md).
 
 from __future__ import annotations
 
-from cfstep import request
-from cfstep.api import CodefreshClient
 from cfstep.cancel import CancelGuard
+from cfstep.codefresh import run_request
+from cfstep.codefresh.client import CodefreshClient
 from cfstep.console import Console
 from cfstep.errors import Cancelled
-from cfstep.follow import Child, Follower
 from cfstep.model import ChildSpec, Config, ExitCode, Outcome
-from cfstep.policy import Policy
-from cfstep.report import Report
-from cfstep.schedule import Clock
+from cfstep.run.follow import Child, Follower
+from cfstep.run.policy import Policy
+from cfstep.run.report import Report
+from cfstep.timing import Clock
 
 # A signal during the run request: the answer may still come (and with it the child's id,
 # so the child can be terminated) for this long; then the request is cut, within the few
@@ -75,14 +75,14 @@ class Scheduler:
         return self.config.fail_fast and self.first_failure is not None
 
     def _trigger(self, index: int, spec: ChildSpec) -> None:
-        req_id = request.new_req_id()
+        req_id = run_request.new_req_id()
         who = self.report.who(index, spec.pipeline)
         branch = f" (branch {spec.branch})" if spec.branch else ""
         self.console.say(f"Triggering {who}{branch} [reqId {req_id}]")
         build_id: str | None = None
         try:
             with self.guard.deferred(on_held=self._cut_run_request):
-                body = request.run_body(spec, self.config.platform.parent_build_id)
+                body = run_request.run_body(spec, self.config.platform.parent_build_id)
                 build_id = self.client.run_pipeline(spec.pipeline, body, req_id, self.guard)
                 child = self._child(index, spec.pipeline, build_id)
                 self.report.started(child)

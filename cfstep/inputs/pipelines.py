@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from cfstep import documents, values
+from cfstep import documents
 from cfstep.errors import InputError
+from cfstep.inputs import values
 from cfstep.model import PACK_NAMES, ChildSpec
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)

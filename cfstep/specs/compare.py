@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 
-from cfstep.specs import variable_lists
+from cfstep.inputs.spec_files import variable_lists
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:

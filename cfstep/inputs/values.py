@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Iterable
 
 from cfstep import documents
+from cfstep.console import shown
 from cfstep.errors import InputError
 from cfstep.model import ChildSpec
 
@@ -25,12 +25,6 @@ _FALSE = frozenset({"false", "no", "0", "off"})
 # these (a block or flow sequence, a tag, anchor or alias, a directive, a comment line or a
 # document marker); anything else is never a list, so yaml need not even be imported.
 _MAYBE_YAML_SEQUENCE = tuple("[-!&*%#")
-
-
-def shown(value: str, limit: int = 80) -> str:
-    """A value quoted for a message, cut so a huge input does not flood the log."""
-    text = value if len(value) <= limit else value[:limit] + f"…({len(value)} chars)"
-    return repr(text)
 
 
 def shown_input(name: str, value: str) -> str:
@@ -161,22 +155,3 @@ def variable_map(name: str, data: object) -> dict[str, str]:
             raise InputError(f"{name}: variable name {shown(str(key))} is not a name")
         result[key] = _scalar_text(f"{name} variable {key}", value)
     return result
-
-
-def check_ca_bundle(name: str, path: str) -> None:
-    """A CA bundle that cannot be read is an input error, found before any request."""
-    if os.path.isdir(path) and os.access(path, os.R_OK):
-        return  # a directory of hashed certificates, as OpenSSL's capath
-    try:
-        with open(path, "rb") as file:
-            head = file.read(1 << 20)
-    except OSError as exc:
-        raise InputError(
-            f"{name}: cannot read {path!r} ({exc.strerror}) — give the path of a PEM file "
-            "with the CA certificates to trust"
-        ) from None
-    if b"CERTIFICATE-----" not in head:
-        raise InputError(
-            f"{name}: {path!r} holds no PEM certificate — give a PEM file with the CA "
-            "certificates to trust (-----BEGIN CERTIFICATE----- blocks)"
-        )

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cfstep.answers import clean_text
-from cfstep.api import CodefreshClient
+from cfstep.codefresh.answers import clean_text
+from cfstep.codefresh.client import CodefreshClient
+from cfstep.codefresh.run_request import quote_segment
 from cfstep.errors import CfstepError
-from cfstep.request import quote_segment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,6 +72,6 @@ def http_session(
 ) -> requests.Session:
     """A session for the log hosts (README, "Live logs of the child"): proxies and CAs from
     the step's environment, never the API key."""
-    from cfstep.network import keyless_session  # only when a log is read
+    from cfstep.codefresh.network import keyless_session  # only when a log is read
 
     return keyless_session(environ, insecure=insecure, ca_bundle=ca_bundle)

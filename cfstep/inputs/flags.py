@@ -1,4 +1,4 @@
-"""The command line: one flag per input of `cfstep.options.OPTIONS`, parsed by argparse.
+"""The command line: one flag per input of `cfstep.inputs.options.OPTIONS`, parsed by argparse.
 
 Imported only when there are arguments; a pipeline step passes its inputs as environment
 variables and runs with none, so it never pays for argparse (docs/performance.md).
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from cfstep.errors import InputError
-from cfstep.options import OPTIONS, Kind, Option
+from cfstep.inputs.options import OPTIONS, Kind, Option
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from cfstep.errors import CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
-from cfstep.follow import Child
 from cfstep.model import EXIT_CODES, Config, ExitCode, Outcome
 from cfstep.outputs import valid_key
+from cfstep.run.follow import Child
 
 MAX_RETURNED_NAME = 128
 """Longest NAME of a returned value, in characters."""

@@ -1,13 +1,12 @@
 """One child's live log: a daemon thread reads Firebase's REST streaming of the child's
 `steps` (see the README, "Live logs of the child") and prints new lines through the
 Console, reconnecting after a drop or a silence and renewing a revoked token; the replayed
-tree is de-duplicated (`cfstep.logtree`), so no line shows twice. It never decides
+tree is de-duplicated (`cfstep.logs.tree`), so no line shows twice. It never decides
 anything: status polling in the main thread keeps the end, the deadline, approvals and
-cancel, and stops this thread (`finish` or `stop`, through `cfstep.logs`). Any failure here
+cancel, and stops this thread (`finish` or `stop`, through `cfstep.logs.live`). Any failure here
 is one line "live logs stopped: <why>" and the wait goes on.
 
-About 300 lines: one stream's connect, read and reconnect loop, one concern. Time here is
-real time, not the step's injected clock: it paces a real socket.
+Time here is real time, not the step's injected clock: it paces a real socket.
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ from urllib.parse import urljoin
 
 import requests
 
-from cfstep import logsource, sse
-from cfstep.api import CodefreshClient
+from cfstep.codefresh.client import CodefreshClient
 from cfstep.console import Console
 from cfstep.errors import CfstepError, TransientApiError
-from cfstep.logtree import LogTree
+from cfstep.logs import location, sse
+from cfstep.logs.tree import LogTree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ class _AuthRevoked(Exception):
     """The token expired or was revoked: get a new one, then connect again."""
 
 
-class LiveLog:
+class LogStream:
     """Follows one child's log in a thread until `finish` or `stop`."""
 
     def __init__(
@@ -80,7 +79,7 @@ class LiveLog:
         self.failed = False  # live logs stopped early: the log was not all shown
         self._thread = threading.Thread(target=self._run, name="cfstep-live-log", daemon=True)
 
-    def start(self) -> LiveLog:
+    def start(self) -> LogStream:
         self._thread.start()
         return self
 
@@ -122,7 +121,7 @@ class LiveLog:
     def _follow(self) -> None:
         client = self._new_client()
         try:
-            where = self._api(lambda: logsource.location(client, self._progress, API_SECONDS))
+            where = self._api(lambda: location.location(client, self._progress, API_SECONDS))
             if where.kind != "firebase":
                 raise LiveLogStopped(
                     f"they are not available for this build (its log is kept at a "
@@ -137,8 +136,8 @@ class LiveLog:
         finally:
             client.session.close()
 
-    def _auth(self, client: CodefreshClient) -> logsource.FirebaseAuth:
-        auth = self._api(lambda: logsource.firebase_auth(client, self._progress, API_SECONDS))
+    def _auth(self, client: CodefreshClient) -> location.FirebaseAuth:
+        auth = self._api(lambda: location.firebase_auth(client, self._progress, API_SECONDS))
         self._console.add_secrets(auth.credentials())
         return auth
 
@@ -157,7 +156,7 @@ class LiveLog:
                 raise LiveLogStopped(exc.message) from None
 
     def _stream_until_stopped(
-        self, client: CodefreshClient, session: requests.Session, auth: logsource.FirebaseAuth
+        self, client: CodefreshClient, session: requests.Session, auth: location.FirebaseAuth
     ) -> None:
         url = auth.job_url(self._progress) + "/steps.json"
         failures = refusals = 0
@@ -207,7 +206,7 @@ class LiveLog:
                     params={"auth": token} if "auth=" not in url else None,
                     headers={"Accept": "text/event-stream", "Accept-Encoding": "identity"},
                     stream=True,
-                    timeout=(logsource.CONNECT_SECONDS, SILENCE_SECONDS),
+                    timeout=(location.CONNECT_SECONDS, SILENCE_SECONDS),
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:

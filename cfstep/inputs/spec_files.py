@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from cfstep import documents, values
+from cfstep import documents
+from cfstep.console import shown
 from cfstep.errors import InputError
+from cfstep.inputs import values
 from cfstep.model import PipelineSpec
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -84,7 +86,7 @@ def _expand(source: str) -> list[str]:
     matches = sorted(glob.glob(source, recursive=True))
     if not matches:
         raise InputError(
-            f"{NAME}: {values.shown(source)} matches no file — check the pattern; it is "
+            f"{NAME}: {shown(source)} matches no file — check the pattern; it is "
             "read relative to the working directory"
         )
     return matches
@@ -104,7 +106,7 @@ def check(data: object, where: str) -> PipelineSpec:
         )
     _check_size(data, where)
     if data.get("kind") != "pipeline":
-        got = "is missing" if "kind" not in data else f"is {values.shown(str(data['kind']))}"
+        got = "is missing" if "kind" not in data else f"is {shown(str(data['kind']))}"
         raise InputError(f"{NAME}: {where}: kind {got} — a pipeline spec has kind: pipeline")
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -115,7 +117,7 @@ def check(data: object, where: str) -> PipelineSpec:
     project, _, pipeline = str(name).partition("/")
     if not isinstance(name, str) or not project.strip() or not pipeline.strip():
         raise InputError(
-            f"{NAME}: {where}: metadata.name {values.shown(str(name))} is not "
+            f"{NAME}: {where}: metadata.name {shown(str(name))} is not "
             "project/pipeline — put the pipeline in a project, e.g. my-project/deploy"
         )
     if not isinstance(data.get("spec", {}), dict):

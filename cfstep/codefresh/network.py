@@ -8,7 +8,7 @@
   from the environment the step was given, resolved with requests' own helpers; no session
   trusts the process environment, so `main(environ=...)` is the whole truth.
 
-The API's session (`cfstep.transport`) and the keyless session that reads a child's log
+The API's session (`cfstep.codefresh.transport`) and the keyless session that reads a child's log
 (`keyless_session`, here) are both set up from these.
 """
 
@@ -23,7 +23,7 @@ import urllib3
 from requests.utils import should_bypass_proxies
 
 from cfstep import __version__
-from cfstep.values import check_ca_bundle
+from cfstep.documents import check_ca_bundle
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing itself
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The Codefresh API client: methods named after the API, retry rules, refusal messages.
 
-Each answer is parsed into typed values by `cfstep.answers`, never here. Only the pipelines,
-builds, progress and annotations endpoints are used (README, "Safety": a pipeline
+Each answer is parsed into typed values by `cfstep.codefresh.answers`, never here. Only the
+pipelines, builds, progress and annotations endpoints are used (README, "Safety": a pipeline
 execution-context token may be refused anything else, such as /api/user).
 """
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from cfstep.answers import Build, annotations_from, build_id_from, clean_text, json_of
+from cfstep.codefresh.answers import Build, annotations_from, build_id_from, clean_text, json_of
+from cfstep.codefresh.run_request import quote_segment
+from cfstep.codefresh.transport import ApiAnswer, ApiSession, TransportError, new_session
 from cfstep.console import Console, clip
 from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import Config
-from cfstep.request import quote_segment
-from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep
-from cfstep.transport import Response, Session, TransportError, new_session
+from cfstep.timing import Backoff, Clock, Deadline, Jitter, Sleep
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 class CodefreshClient:
     def __init__(
         self,
-        session: Session,
+        session: ApiSession,
         *,
         clock: Clock,
         sleep: Sleep,
@@ -165,7 +165,7 @@ class CodefreshClient:
         *,
         query: Mapping[str, str] | None = None,
         build_id: str | None = None,
-    ) -> Response:
+    ) -> ApiAnswer:
         response = self._call("GET", path, timeout, query=query)
         if response.status != 200:
             raise _classify(response, "GET", build_id=build_id)
@@ -177,7 +177,7 @@ class CodefreshClient:
         path: str,
         timeout: float | None,
         query: Mapping[str, str] | None = None,
-    ) -> Response:
+    ) -> ApiAnswer:
         try:
             return self.session.request(method, path, query=query, timeout=timeout)
         except TransportError as exc:
@@ -210,7 +210,7 @@ def _no_answer(exc: TransportError, context: str) -> ApiError:
     return ApiError(f"{context}{exc}")
 
 
-def _classify(response: Response, method: str, *, build_id: str | None = None) -> ApiError:
+def _classify(response: ApiAnswer, method: str, *, build_id: str | None = None) -> ApiError:
     """While following, waitable trouble is transient; everything else ends the wait."""
     if response.status == 429 or response.status >= 500:
         return TransientApiError(
@@ -221,7 +221,7 @@ def _classify(response: Response, method: str, *, build_id: str | None = None) -
 
 
 def refused(
-    response: Response, method: str, *, pipeline: str | None = None, build_id: str | None = None
+    response: ApiAnswer, method: str, *, pipeline: str | None = None, build_id: str | None = None
 ) -> ApiError:
     """The one place that turns a refusal into a message with cause and fix."""
     head = f"{response.status} {response.reason} from {method} {response.url}"
@@ -264,7 +264,7 @@ def _host_of(url: str) -> str:
         return ""
 
 
-def _server_message(response: Response) -> str:
+def _server_message(response: ApiAnswer) -> str:
     try:
         data = response.json()
     except ValueError:

@@ -1,9 +1,9 @@
-"""Inputs: every option of the table (`cfstep.options`) read from the command line and the
+"""Inputs: every option of the table (`cfstep.inputs.options`) read from the command line and the
 environment, parsed and validated before the first request into one frozen `Config`.
 
-A flag wins over the environment; empty text counts as unset (`cfstep.given`). How a
-value's text is read lives in `cfstep.values` (and `cfstep.documents` for YAML/JSON); what
-to run, the children and the specs applied before them, in `cfstep.children`. README,
+A flag wins over the environment; empty text counts as unset (`cfstep.inputs.given`). How a
+value's text is read lives in `cfstep.inputs.values` (and `cfstep.documents` for YAML/JSON); what
+to run, the children and the specs applied before them, in `cfstep.inputs.children`. README,
 "Inputs".
 """
 
@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from cfstep import children, values
+from cfstep import documents
+from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.given import Given
+from cfstep.inputs import children
+from cfstep.inputs.given import Given
+from cfstep.inputs.options import BY_ENV, OPTIONS
 from cfstep.model import DEFAULT_URL, Config, Platform
-from cfstep.options import BY_ENV, OPTIONS
 
 # What the build running the step hands to the HTTP session: proxies (in either case) and
 # the CA bundles requests reads (README, "Proxies and certificates").
@@ -31,7 +33,7 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     """Read every input from argv and environ; raise InputError on the first bad one."""
     if argv:
         # A pipeline step runs with no arguments at all: argparse is then not even imported.
-        from cfstep import flags
+        from cfstep.inputs import flags
 
         from_flags = flags.parse_flags(argv)
     else:
@@ -79,7 +81,7 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
         )
     if build_id is not None and not _BUILD_ID.fullmatch(build_id):
         raise InputError(
-            f"BUILD_ID: {values.shown(build_id)} is not a build id (letters, digits, - and _) "
+            f"BUILD_ID: {shown(build_id)} is not a build id (letters, digits, - and _) "
             "— give the id at the end of the build's URL"
         )
     api_key = _api_key(given)
@@ -156,7 +158,7 @@ def _url(text: str) -> str:
 def _ca_bundle(path: str | None) -> str | None:
     """Checked now, so an unreadable bundle is an input error before any request."""
     if path is not None:
-        values.check_ca_bundle("CA_BUNDLE", path)
+        documents.check_ca_bundle("CA_BUNDLE", path)
     return path
 
 

@@ -3,8 +3,8 @@ FORWARD and the rest of each child's inputs (none when BUILD_ID follows an exist
 or SPEC_ONLY triggers nothing), the PIPELINE_SPEC files applied before them, and whether
 their logs are followed (FOLLOW_LOGS's default depends on how many there are).
 
-Read before the first request, as every input is (`cfstep.inputs`). How PIPELINES items are
-read: `cfstep.fanout`; README, "Several children, and values back" and "Pipelines from a
+Read before the first request, as every input is (`cfstep.inputs.config`). How PIPELINES items are
+read: `cfstep.inputs.pipelines`; README, "Several children, and values back" and "Pipelines from a
 spec".
 """
 
@@ -13,11 +13,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-from cfstep import documents, fanout, values
+from cfstep import documents
 from cfstep.errors import InputError
-from cfstep.given import Given
+from cfstep.inputs import pipelines, values
+from cfstep.inputs.given import Given
+from cfstep.inputs.options import OPTIONS
 from cfstep.model import ChildSpec, PipelineSpec
-from cfstep.options import OPTIONS
 
 
 def pipeline_specs(given: Given, build_id: str | None) -> tuple[tuple[PipelineSpec, ...], bool]:
@@ -32,9 +33,9 @@ def pipeline_specs(given: Given, build_id: str | None) -> tuple[tuple[PipelineSp
                 "(--pipeline-spec PATH), or drop SPEC_ONLY to trigger a pipeline"
             )
         return (), False
-    from cfstep import specs  # only a step with specs pays for yaml and glob
+    from cfstep.inputs import spec_files  # only a step with specs pays for yaml and glob
 
-    found = specs.read_specs(flag, text)
+    found = spec_files.read_specs(flag, text)
     if not found:
         raise InputError("PIPELINE_SPEC: names no file — give spec paths or globs")
     if spec_only and (build_id or given.text("PIPELINE_ID") or given.text("PIPELINES")):
@@ -84,7 +85,7 @@ def read(
             )
         if file_items:  # one map: every child's default variables, VARIABLE winning
             defaults = values.with_variables(defaults, tuple(file_items[0].items()), first=True)
-        return fanout.parse_pipelines(pipelines_text, defaults)
+        return pipelines.parse_pipelines(pipelines_text, defaults)
     if not pipeline:
         raise InputError(
             "PIPELINE_ID: not set — give the pipeline to run (project/pipeline or id) as "

@@ -6,12 +6,12 @@ run), and the worst result that decides the step's own exit code (README, "Exit 
 
 from __future__ import annotations
 
-from cfstep import results
 from cfstep.console import Console, duration
 from cfstep.errors import Cancelled, CfstepError
-from cfstep.follow import Child, Follower
 from cfstep.model import Config, ExitCode, Outcome
-from cfstep.report import Report
+from cfstep.run import results
+from cfstep.run.follow import Child, Follower
+from cfstep.run.report import Report
 
 TERMINATE_BUDGET_SECONDS = 20.0
 # For all the children together: a runner kills the container soon after SIGTERM (Docker

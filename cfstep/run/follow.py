@@ -12,15 +12,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cfstep.answers import Build
-from cfstep.api import CodefreshClient
+from cfstep.codefresh.answers import Build
+from cfstep.codefresh.client import CodefreshClient
 from cfstep.console import Console, duration
 from cfstep.errors import ApiError, TransientApiError
-from cfstep.model import Outcome
-from cfstep.schedule import Backoff, Clock, Deadline, Jitter, Sleep, poll_interval
+from cfstep.model import FINAL_STATUSES, RUNNING_STATUSES, Outcome
+from cfstep.timing import Backoff, Clock, Deadline, Jitter, Sleep, poll_interval
 
-FINAL = frozenset({"success", "error", "terminated"})
-RUNNING = frozenset({"pending", "elected", "running", "delayed", "pending-approval", "terminating"})
 HEARTBEAT_SECONDS = 60.0
 HEARTBEAT_NAMED_CHILDREN = 5  # a fan-out's heartbeat names up to this many, else counts
 TRANSIENT_REPORT_SECONDS = 60.0
@@ -123,9 +121,9 @@ class Follower:
             before = f"{child.status} → " if child.status else ""
             self._line(child, f"{before}{status}")
             child.status = status
-        if status in FINAL:
+        if status in FINAL_STATUSES:
             child.outcome = status
-        elif status not in RUNNING:
+        elif status not in RUNNING_STATUSES:
             self._unknown(child, build)
         elif status == "pending-approval" and self._on_approval != "wait":
             child.outcome = Outcome.PENDING_APPROVAL

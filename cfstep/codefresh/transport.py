@@ -6,18 +6,15 @@ bounded in time and size, no redirects followed.
   at a time would never trip them; a watchdog cuts the connection when the request's time
   is up, and the body is streamed in chunks with the deadline checked between them.
 - Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError (a child's log
-  is read elsewhere, as a stream: `cfstep.logtail`).
+  is read elsewhere, as a stream: `cfstep.logs.tail`).
 - Redirects are returned, never followed, so the API key never reaches another host.
 - Where a request goes and how it is trusted (proxies, CAs, the key's header) is
-  `cfstep.network`'s; the session applies it and trusts nothing of the process environment.
+  `cfstep.codefresh.network`'s; the session applies it and trusts nothing of the process
+  environment.
 
-The retry policy is not here: it is cfstep's own (`cfstep.api`), because only cfstep knows
-which requests may be sent twice. This module only says whether a failed request may have
-reached the server (`TransportError.maybe_processed`).
-
-Over ~300 lines as one concern: a request bounded in time needs the watchdog, the connection
-classes that tell it which socket to cut, the chunked read under the deadline, and the
-reading of each way a request can fail; split apart, none of them reads alone.
+The retry policy is not here: it is cfstep's own (`cfstep.codefresh.client`), because only
+cfstep knows which requests may be sent twice. This module only says whether a failed request
+may have reached the server (`TransportError.maybe_processed`).
 """
 
 from __future__ import annotations
@@ -37,7 +34,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from cfstep.network import USER_AGENT, auth_header, proxies_for, tls_verify
+from cfstep.codefresh.network import USER_AGENT, auth_header, proxies_for, tls_verify
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing itself
 if TYPE_CHECKING:
@@ -57,7 +54,7 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
-class Response:
+class ApiAnswer:
     status: int
     reason: str
     headers: Mapping[str, str]  # lower-case names
@@ -119,7 +116,7 @@ class ProxyRefused(TransportError):
     retryable = False
 
 
-class Session:
+class ApiSession:
     """One keep-alive `requests.Session` to CF_URL; every request carries the key."""
 
     def __init__(
@@ -157,7 +154,7 @@ class Session:
         query: Mapping[str, str] | None = None,
         body: object = None,
         timeout: float | None = None,
-    ) -> Response:
+    ) -> ApiAnswer:
         """Send one request and read its whole answer within `timeout` seconds (the
         caller's deadline; at most `Timeouts.total`). An answer over `API_BODY_LIMIT` is a
         BodyTooLarge."""
@@ -187,7 +184,7 @@ class Session:
         payload: object,
         headers: dict[str, str],
         deadline: float,  # time.monotonic() by which the whole answer must be read
-    ) -> Response:
+    ) -> ApiAnswer:
         remaining = max(0.1, deadline - time.monotonic())
         watch = _Watch()
         _sending.watch = watch
@@ -213,7 +210,7 @@ class Session:
         payload: object,
         headers: dict[str, str],
         deadline: float,  # time.monotonic() by which the whole answer must be read
-    ) -> Response:
+    ) -> ApiAnswer:
         remaining = max(0.1, deadline - time.monotonic())
         with warnings.catch_warnings():
             if self._insecure:  # said once by the step, not on every request
@@ -249,7 +246,7 @@ class Session:
             answer.close()  # not read to its end: its connection cannot serve another request
             raise
         answer.raw.release_conn()  # read to its end: kept alive for the next request
-        return Response(
+        return ApiAnswer(
             status=answer.status_code,
             reason=answer.reason or "",
             headers={k.lower(): v for k, v in answer.headers.items()},
@@ -458,11 +455,11 @@ def new_session(
     debug: Callable[[str], None] | None = None,
     timeouts: Timeouts | None = None,
     environ: Mapping[str, str] | None = None,
-) -> Session:
+) -> ApiSession:
     """The factory every API call goes through; proxies and CA bundles from `environ` (the
     step's inputs, os.environ when None), so `main(environ=...)` does not also read the
     process's."""
-    return Session(
+    return ApiSession(
         base_url,
         api_key,
         insecure=insecure,

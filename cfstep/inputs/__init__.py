@@ -1,0 +1,2 @@
+"""The step's inputs: the option table, the command line and the environment read into one
+frozen `Config` before the first request (README, "Inputs")."""

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cfstep.codefresh.ids import identifier
 from cfstep.errors import TransientApiError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from cfstep.codefresh.transport import ApiAnswer
 
-_BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
 # field is not an answer the step can act on, or print, or export.
 _STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
@@ -56,14 +56,6 @@ class Build:
         if self.created is None or self.finished is None:
             return None
         return max(0.0, (self.finished - self.created).total_seconds())
-
-
-def identifier(value: object) -> str | None:
-    """A build or progress id from an answer: letters, digits, `-` and `_` only, since it
-    goes into URLs, log lines and the export file."""
-    if isinstance(value, str) and _BUILD_ID.fullmatch(value):
-        return value
-    return None
 
 
 def clean_text(value: object, limit: int = 4096) -> str | None:

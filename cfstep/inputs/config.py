@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from cfstep import documents
+from cfstep.codefresh.ids import identifier
 from cfstep.console import shown
 from cfstep.errors import InputError
 from cfstep.inputs import children
@@ -79,7 +80,7 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
             f"TIMEOUT_MINS: {given.text('TIMEOUT_MINS')!r} must be more than 0 — "
             "give the longest wait in minutes, e.g. 45 or 0.5; use DETACH=true not to wait"
         )
-    if build_id is not None and not _BUILD_ID.fullmatch(build_id):
+    if build_id is not None and identifier(build_id) is None:
         raise InputError(
             f"BUILD_ID: {shown(build_id)} is not a build id (letters, digits, - and _) "
             "— give the id at the end of the build's URL"
@@ -128,8 +129,6 @@ _HTTP_URL = re.compile(
     r"(?i)https?://(?:\[[0-9a-f:.]+\]|(?P<host>[^\s/?#@:\[\]]+))(?::(?P<port>\d{1,5}))?"
     r"(?:[/?#]\S*)?"
 )
-# What the API client accepts as a build id in the run answer; it goes into URLs and outputs.
-_BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def _url(text: str) -> str:

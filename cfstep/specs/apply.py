@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cfstep.codefresh.answers import identifier
 from cfstep.codefresh.client import CodefreshClient
+from cfstep.codefresh.ids import identifier
 from cfstep.codefresh.spec_api import Conflict, PipelinesApi
 from cfstep.console import Console
 from cfstep.errors import ApiError, InputError, TransientApiError

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from cfstep.codefresh.answers import Build, annotations_from, build_id_from, clean_text, json_of
+from cfstep.codefresh.failures import TransportError
 from cfstep.codefresh.run_request import quote_segment
-from cfstep.codefresh.transport import ApiAnswer, ApiSession, TransportError, new_session
+from cfstep.codefresh.transport import ApiAnswer, ApiSession, new_session
 from cfstep.console import Console, clip
 from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import Config

@@ -8,8 +8,8 @@
   from the environment the step was given, resolved with requests' own helpers; no session
   trusts the process environment, so `main(environ=...)` is the whole truth.
 
-The API's session (`cfstep.codefresh.transport`) and the keyless session that reads a child's log
-(`keyless_session`, here) are both set up from these.
+The API's session and the keyless session that reads a child's log
+(`cfstep.codefresh.transport`) are both set up from these.
 """
 
 from __future__ import annotations
@@ -18,16 +18,10 @@ import base64
 import json
 from collections.abc import Mapping
 
-import requests
-import urllib3
 from requests.utils import should_bypass_proxies
 
 from cfstep import __version__
 from cfstep.documents import check_ca_bundle
-
-TYPE_CHECKING = False  # not from typing: a run never imports typing itself
-if TYPE_CHECKING:
-    from typing import Any
 
 USER_AGENT = f"cfstep/{__version__}"
 
@@ -78,35 +72,6 @@ def proxies_for(url: str, environ: Mapping[str, str]) -> dict[str, str]:
         for scheme in ("http", "https", "all")
         if (value := _proxy_variable(environ, f"{scheme}_proxy"))
     }
-
-
-class _KeylessSession(requests.Session):
-    """For hosts other than CF_URL: the proxies `environ` gives for each URL (NO_PROXY
-    matched per host, as for the API), since a log can move to another host (a 307, a
-    storage link)."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        super().__init__()
-        self.trust_env = False  # no .netrc, no process proxies: `environ` is the whole truth
-        self._environ = environ
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        target = url.decode() if isinstance(url, bytes) else url
-        kwargs.setdefault("proxies", proxies_for(target, self._environ))
-        return super().request(method, url, *args, **kwargs)
-
-
-def keyless_session(
-    environ: Mapping[str, str], *, insecure: bool, ca_bundle: str | None
-) -> requests.Session:
-    """A session for the hosts that keep a child's log (its database, storage links): the
-    same proxies, CAs and User-Agent as the API's, and no credential of any kind."""
-    session = _KeylessSession(environ)
-    session.verify = tls_verify(insecure, ca_bundle, environ)
-    session.headers["User-Agent"] = USER_AGENT
-    if insecure:  # the step has said so once already; not a warning per request
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    return session
 
 
 def _proxy_variable(environ: Mapping[str, str], name: str) -> str:

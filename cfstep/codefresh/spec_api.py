@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from cfstep.codefresh.answers import clean_json
 from cfstep.codefresh.client import CodefreshClient, refused
+from cfstep.codefresh.failures import TransportError
 from cfstep.codefresh.run_request import quote_segment
-from cfstep.codefresh.transport import ApiAnswer, TransportError
+from cfstep.codefresh.transport import ApiAnswer
 from cfstep.errors import ApiError, TransientApiError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)

@@ -1,20 +1,25 @@
-"""The one HTTP session factory, on `requests`: one keep-alive session per run, every request
-bounded in time and size, no redirects followed.
+"""The one HTTP session factory, on `requests`: a keep-alive session per run for the API, a
+keyless one for the hosts that keep a child's log; every request bounded in time and size,
+no redirects followed.
 
 - Time: a connect and a read timeout on every call, and a total bound on the whole request
   (the caller's deadline): read timeouts count per read, so a server that drips one byte
   at a time would never trip them; a watchdog cuts the connection when the request's time
-  is up, and the body is streamed in chunks with the deadline checked between them.
-- Size: an answer over `API_BODY_LIMIT` is an error, never a MemoryError (a child's log
-  is read elsewhere, as a stream: `cfstep.logs.tail`).
+  is up, and the body is streamed in chunks with the deadline checked between them. The log
+  hosts' requests go the same way (`bounded`); only the live log's event stream, open for
+  as long as the child runs, has no total bound: its bound is the silence timeout and the
+  stop (`cfstep.logs.stream`), and it is cut by the same `cut_socket`.
+- Size: an answer over its limit (`API_BODY_LIMIT` for the API) is an error, never a
+  MemoryError.
 - Redirects are returned, never followed, so the API key never reaches another host.
+- The URL sent is the URL built: requests would decode an escaped `.` in a path, which a
+  server then normalises away (`quote_segment`).
 - Where a request goes and how it is trusted (proxies, CAs, the key's header) is
-  `cfstep.codefresh.network`'s; the session applies it and trusts nothing of the process
-  environment.
+  `cfstep.codefresh.network`'s; no session trusts the process environment. What a failed
+  request means is `cfstep.codefresh.failures`'.
 
 The retry policy is not here: it is cfstep's own (`cfstep.codefresh.client`), because only
-cfstep knows which requests may be sent twice. This module only says whether a failed request
-may have reached the server (`TransportError.maybe_processed`).
+cfstep knows which requests may be sent twice.
 """
 
 from __future__ import annotations
@@ -25,15 +30,16 @@ import os
 import socket
 import threading
 import time
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from cfstep.codefresh import failures
+from cfstep.codefresh.failures import BadRedirect, BodyTooLarge, NotAUrl, TransportError
 from cfstep.codefresh.network import USER_AGENT, auth_header, proxies_for, tls_verify
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing itself
@@ -59,7 +65,7 @@ class ApiAnswer:
     reason: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes
-    url: str
+    url: str  # exactly as sent
 
     def json(self) -> object:
         """The body as JSON; ValueError when it is not, or nests too deep to read (the
@@ -82,42 +88,8 @@ class ApiAnswer:
         return seconds if 0 <= seconds < 86_400 else None
 
 
-class TransportError(Exception):
-    """No usable HTTP answer: refused, timed out, dropped. `maybe_processed` when the request
-    may have reached the server, so it may have acted on it. `retryable` is False when
-    sending again cannot help (an untrusted certificate, an oversized answer)."""
-
-    retryable = True
-
-    def __init__(self, message: str, *, maybe_processed: bool) -> None:
-        super().__init__(message)
-        self.maybe_processed = maybe_processed
-
-
-class TlsVerifyError(TransportError):
-    """CF_URL's certificate is not trusted: the same on every attempt."""
-
-    retryable = False
-
-
-class BodyTooLarge(TransportError):
-    retryable = False
-
-
-class BadRedirect(TransportError):
-    """A 3xx whose Location is not a URL: never followed, and the same on every attempt."""
-
-    retryable = False
-
-
-class ProxyRefused(TransportError):
-    """The proxy wants other credentials (407): the same ones would be refused again."""
-
-    retryable = False
-
-
 class ApiSession:
-    """One keep-alive `requests.Session` to CF_URL; every request carries the key."""
+    """One keep-alive session to CF_URL; every request carries the key."""
 
     def __init__(
         self,
@@ -135,16 +107,10 @@ class ApiSession:
         self._auth = auth_header(api_key)
         self._timeouts = timeouts or Timeouts()
         self._debug = debug
-        self._insecure = insecure
-        self._verify = tls_verify(insecure, ca_bundle, environ)
-        self._http = requests.Session()
-        self._http.trust_env = False  # proxies and CAs come from `environ`, below
-        for prefix in ("http://", "https://"):
-            self._http.mount(prefix, _WatchedAdapter())
-        self._http.proxies.update(proxies_for(self.base_url, environ))
+        self._http = _Http(environ, tls_verify(insecure, ca_bundle, environ))
 
     def url_for(self, path: str, query: Mapping[str, str] | None = None) -> str:
-        return self.base_url + path + (f"?{urlencode(query)}" if query else "")
+        return with_query(self.base_url + path, query)
 
     def request(
         self,
@@ -164,11 +130,7 @@ class ApiSession:
         started = time.monotonic()
         try:
             response = self._exchange(
-                method,
-                self.url_for(path, query),
-                body,
-                headers,
-                started + budget,
+                method, self.url_for(path, query), body, headers, started + budget
             )
         except TransportError as exc:
             self._log(f"{method} {path} -> no answer: {exc}")
@@ -185,16 +147,18 @@ class ApiSession:
         headers: dict[str, str],
         deadline: float,  # time.monotonic() by which the whole answer must be read
     ) -> ApiAnswer:
-        remaining = max(0.1, deadline - time.monotonic())
-        watch = _Watch()
-        _sending.watch = watch
-        watchdog = watch.cut_after(remaining)
-        try:
-            return self._send(method, url, payload, headers, deadline)
-        finally:
-            watch.finished = True
-            watchdog.cancel()
-            _sending.watch = None
+        with bounded(
+            self._http,
+            method,
+            url,
+            timeouts=self._timeouts,
+            deadline=deadline,
+            headers=headers,
+            payload=payload,
+            exact=True,
+        ) as answer:
+            body = answer.read(API_BODY_LIMIT)
+        return ApiAnswer(answer.status, answer.reason, answer.headers, body, url)
 
     def cut_soon(self, seconds: float) -> None:
         """End the request this thread has in flight within `seconds` (called from a signal
@@ -203,63 +167,174 @@ class ApiSession:
         if watch is not None:
             watch.cut_after(seconds)
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        payload: object,
-        headers: dict[str, str],
-        deadline: float,  # time.monotonic() by which the whole answer must be read
-    ) -> ApiAnswer:
-        remaining = max(0.1, deadline - time.monotonic())
-        with warnings.catch_warnings():
-            if self._insecure:  # said once by the step, not on every request
-                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-            try:
-                answer = self._http.request(
-                    method,
-                    url,
-                    json=payload,
-                    headers=headers,
-                    timeout=(
-                        min(self._timeouts.connect, remaining),
-                        min(self._timeouts.read, remaining),
-                    ),
-                    allow_redirects=False,
-                    stream=True,
-                    verify=self._verify,
-                )
-            except requests.RequestException as exc:
-                if _sending.watch is not None and _sending.watch.was_cut:
-                    raise TransportError(_OUT_OF_TIME, maybe_processed=True) from exc
-                raise _no_answer(exc, url) from exc
-            except ValueError as exc:  # requests reads a redirect's Location even unfollowed
-                raise BadRedirect(
-                    "a redirect to an address that is not a URL, not followed",
-                    maybe_processed=True,
-                ) from exc
-        try:
-            body = _read_body(answer, deadline, self._timeouts.read)
-            if _sending.watch is not None and _sending.watch.was_cut:  # the end seen was the cut
-                raise TransportError(_OUT_OF_TIME, maybe_processed=True)
-        except BaseException:
-            answer.close()  # not read to its end: its connection cannot serve another request
-            raise
-        answer.raw.release_conn()  # read to its end: kept alive for the next request
-        return ApiAnswer(
-            status=answer.status_code,
-            reason=answer.reason or "",
-            headers={k.lower(): v for k, v in answer.headers.items()},
-            body=body,
-            url=url,
-        )
-
     def _log(self, line: str) -> None:
         if self._debug is not None:
             self._debug(line)
 
     def close(self) -> None:
         self._http.close()
+
+
+def with_query(url: str, query: Mapping[str, str] | None) -> str:
+    if not query:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(query)
+
+
+class Opened:
+    """An answer whose head has arrived; its body is read under the request's deadline."""
+
+    def __init__(
+        self,
+        response: requests.Response,
+        url: str,
+        deadline: float,
+        read_timeout: float,
+        watch: _Watch,
+    ) -> None:
+        self.status = response.status_code
+        self.reason = response.reason or ""
+        self.headers = {k.lower(): v for k, v in response.headers.items()}
+        self.url = url
+        self.whole = False  # read to its end: the connection may serve another request
+        self._response = response
+        self._deadline = deadline
+        self._read_timeout = read_timeout
+        self._watch = watch
+
+    def chunks(self) -> Iterator[bytes]:
+        """The (decompressed) body as it arrives; each read waits at most until the
+        deadline, and an end seen after the watchdog's cut is the cut, not the end."""
+        raw = self._response.raw
+        try:
+            while True:
+                remaining = self._deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TransportError(failures.OUT_OF_TIME, maybe_processed=True)
+                sock = getattr(raw.connection, "sock", None)
+                if sock is not None:
+                    sock.settimeout(min(self._read_timeout, remaining))
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    if self._watch.was_cut:
+                        raise TransportError(failures.OUT_OF_TIME, maybe_processed=True)
+                    self.whole = True
+                    return
+                yield chunk
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            late = time.monotonic() >= self._deadline - 0.01  # the read was cut short
+            raise failures.broken_body(exc, out_of_time=late) from exc
+
+    def read(self, limit: int) -> bytes:
+        """The whole body; BodyTooLarge past `limit` bytes, never more kept."""
+        parts: list[bytes] = []
+        size = 0
+        for chunk in self.chunks():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(
+                    f"the answer is larger than {limit // 1024 // 1024} MB", maybe_processed=True
+                )
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+@contextlib.contextmanager
+def bounded(
+    http: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeouts: Timeouts,
+    deadline: float | None = None,
+    headers: Mapping[str, str] | None = None,
+    payload: object = None,
+    exact: bool = False,
+) -> Iterator[Opened]:
+    """One request and its answer within one time bound: the deadline (a time.monotonic()
+    value), else `timeouts.total` from now. A watchdog cuts the connection when the time is
+    up, wherever the request is blocked. `exact`: send `url` as built, unchanged."""
+    if deadline is None:
+        deadline = time.monotonic() + timeouts.total
+    watch = _Watch()
+    _sending.watch = watch
+    watchdog = watch.cut_after(max(0.1, deadline - time.monotonic()))
+    try:
+        response = _send(
+            http,
+            method,
+            url,
+            timeouts=timeouts,
+            deadline=deadline,
+            headers=headers,
+            payload=payload,
+            exact=exact,
+            watch=watch,
+        )
+        opened = Opened(response, url, deadline, timeouts.read, watch)
+        try:
+            yield opened
+        finally:
+            if opened.whole:
+                response.raw.release_conn()  # kept alive for the next request
+            else:
+                response.close()  # its connection cannot serve another request
+    finally:
+        watch.finished = True
+        watchdog.cancel()
+        _sending.watch = None
+
+
+def _send(
+    http: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeouts: Timeouts,
+    deadline: float,
+    headers: Mapping[str, str] | None,
+    payload: object,
+    exact: bool,
+    watch: _Watch,
+) -> requests.Response:
+    try:
+        prepared = http.prepare_request(
+            requests.Request(method, url, headers=dict(headers or {}), json=payload)
+        )
+    except (requests.RequestException, ValueError) as exc:
+        raise NotAUrl("the address is not a URL", maybe_processed=False) from exc
+    if exact:
+        prepared.url = url
+    remaining = max(0.1, deadline - time.monotonic())
+    try:
+        return http.send(
+            prepared,
+            stream=True,
+            allow_redirects=False,
+            timeout=(min(timeouts.connect, remaining), min(timeouts.read, remaining)),
+        )
+    except requests.RequestException as exc:
+        if watch.was_cut:
+            raise TransportError(failures.OUT_OF_TIME, maybe_processed=True) from exc
+        raise failures.no_answer(exc, url) from exc
+    except ValueError as exc:  # requests reads a redirect's Location even unfollowed
+        raise BadRedirect(
+            "a redirect to an address that is not a URL, not followed", maybe_processed=True
+        ) from exc
+
+
+def cut_socket(target: socket.socket | int) -> None:
+    """Shut a socket (or the one behind a descriptor) down under a read blocked in another
+    thread: the read ends at once, and the connection is never used again. The one way the
+    step cuts a connection: a request's watchdog, a signal, a live log told to stop.
+
+    Through a duplicate of its descriptor: an SSLSocket's own shutdown would drop its TLS
+    state under the reading thread's feet, and closing its response would wait for the
+    reader's lock instead of waking it."""
+    with contextlib.suppress(OSError):
+        fd = target if isinstance(target, int) else target.fileno()
+        with socket.socket(fileno=os.dup(fd)) as twin:
+            twin.shutdown(socket.SHUT_RDWR)
 
 
 class _Watch:
@@ -278,18 +353,14 @@ class _Watch:
         return timer
 
     def cut(self) -> None:
-        """Shut the socket down under the blocked read (from the watchdog's thread): the
-        read ends at once, and the connection is never used again. A cut before the
-        connection was made is applied once it is (see `_watched`)."""
+        """From the watchdog's thread. A cut before the connection was made is applied once
+        it is (see `_watched`)."""
         if self.finished:
             return
         self.was_cut = True
         sock = getattr(self.connection, "sock", None)
         if sock is not None:
-            with contextlib.suppress(OSError):
-                # socket.socket's own shutdown, not SSLSocket's, which would drop its TLS
-                # state under the reading thread's feet.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            cut_socket(sock)
 
 
 _sending = threading.local()  # .watch: the _Watch of the request this thread is sending
@@ -348,102 +419,41 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
-def _read_body(answer: requests.Response, deadline: float, read_timeout: float) -> bytes:
-    """The (decompressed) body, read chunk by chunk: each read waits at most until the
-    deadline, and what is kept never exceeds `API_BODY_LIMIT`."""
-    raw = answer.raw
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TransportError(_OUT_OF_TIME, maybe_processed=True)
-            sock = getattr(raw.connection, "sock", None)
-            if sock is not None:
-                sock.settimeout(min(read_timeout, remaining))
-            chunk = raw.read1(_CHUNK, decode_content=True)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > API_BODY_LIMIT:
-                raise BodyTooLarge(
-                    f"the answer is larger than {API_BODY_LIMIT // 1024 // 1024} MB",
-                    maybe_processed=True,
-                )
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        out_of_time = time.monotonic() >= deadline - 0.01  # the read was cut short
-        raise TransportError(
-            _OUT_OF_TIME if out_of_time else _describe(exc), maybe_processed=True
-        ) from exc
+class _Http(requests.Session):
+    """requests' session, trusting nothing of the process environment: the proxies
+    `environ` gives for each URL (NO_PROXY matched per host: a log can move to another
+    host), its CAs, watched connections."""
+
+    def __init__(self, environ: Mapping[str, str], verify: bool | str) -> None:
+        super().__init__()
+        self.trust_env = False  # no .netrc, no process proxies: `environ` is the whole truth
+        self.verify = verify
+        self.headers["User-Agent"] = USER_AGENT
+        self._environ = environ
+        self._proxies: dict[str, dict[str, str]] = {}  # by scheme://host:port
+        for prefix in ("http://", "https://"):
+            self.mount(prefix, _WatchedAdapter())
+        if verify is False:  # INSECURE: the step has said so once; not a warning per request
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        if not kwargs.get("proxies"):
+            kwargs["proxies"] = self._proxies_for(request.url or "")
+        return super().send(request, **kwargs)
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        origin = "/".join(url.split("/", 3)[:3])
+        if origin not in self._proxies:
+            self._proxies[origin] = proxies_for(url, self._environ)
+        return self._proxies[origin]
 
 
-_OUT_OF_TIME = "the whole answer did not arrive within the request's time bound"
-
-
-def _no_answer(exc: requests.RequestException, url: str) -> TransportError:
-    """What a failed request means: did it leave, and may it be sent again?"""
-    host = urlsplit(url).netloc
-    if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        reason = str(exc).rpartition("certificate verify failed:")[2].split("(")[0].strip(" ')")
-        return TlsVerifyError(
-            f"the TLS certificate of {host} is not trusted ({reason or 'verify failed'}) — "
-            "give the CA that signed it as CA_BUNDLE (a PEM file) or REQUESTS_CA_BUNDLE, "
-            "or set INSECURE=true to skip verification",
-            maybe_processed=False,
-        )
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return TransportError("timed out", maybe_processed=True)
-    # Not connected (refused, no such host, connect timeout, the proxy or the TLS
-    # handshake failed): the request never left.
-    cause = getattr(exc.args[0], "reason", None) if exc.args else None
-    never_left = isinstance(
-        exc,
-        requests.exceptions.ConnectTimeout
-        | requests.exceptions.ProxyError
-        | requests.exceptions.SSLError,
-    ) or isinstance(cause, _NOT_CONNECTED)
-    if isinstance(exc, requests.exceptions.ProxyError):
-        if " 407 " in str(exc):
-            return ProxyRefused(
-                "the proxy refused its credentials (407 Proxy Authentication Required) — "
-                "check the user:password in HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY)",
-                maybe_processed=False,
-            )
-        return TransportError(f"the proxy failed ({_cause(exc)})", maybe_processed=False)
-    return TransportError(_cause(exc), maybe_processed=not never_left)
-
-
-_NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
-
-
-def _cause(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 error, without its object reprs."""
-    seen = {id(exc)}
-    while True:
-        inner = getattr(exc, "reason", None)
-        if not isinstance(inner, BaseException):
-            inner = next((a for a in exc.args if isinstance(a, BaseException)), None)
-        if inner is None or id(inner) in seen:
-            return _describe(exc)
-        seen.add(id(inner))
-        exc = inner
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    if isinstance(exc, urllib3.exceptions.NameResolutionError) or "Name or service" in text:
-        return "host name not found"
-    if "Connection refused" in text or isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, TimeoutError | urllib3.exceptions.TimeoutError) or "timed out" in text:
-        return "timed out"
-    if any(s in text for s in ("RemoteDisconnected", "Connection aborted", "reset by peer")):
-        return "connection closed by the server without an answer"
-    if isinstance(exc, urllib3.exceptions.ProtocolError) or "IncompleteRead" in text:
-        return "connection closed before the whole answer arrived"
-    return f"{exc.__class__.__name__}: {text[:160]}" if text else exc.__class__.__name__
+def keyless_session(
+    environ: Mapping[str, str], *, insecure: bool, ca_bundle: str | None
+) -> requests.Session:
+    """A session for the hosts that keep a child's log (its database, storage links): the
+    same proxies, CAs and User-Agent as the API's, and no credential of any kind."""
+    return _Http(environ, tls_verify(insecure, ca_bundle, environ))
 
 
 def new_session(

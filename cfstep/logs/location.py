@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cfstep.codefresh.answers import clean_text
 from cfstep.codefresh.client import CodefreshClient
 from cfstep.codefresh.run_request import quote_segment
+from cfstep.codefresh.transport import Timeouts, keyless_session
 from cfstep.errors import CfstepError
 
 TYPE_CHECKING = False
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     import requests
 
 CONNECT_SECONDS = 5.0
+FETCH_TIMEOUTS = Timeouts(connect=CONNECT_SECONDS, read=30.0, total=60.0)
+"""A finished build's log, read whole: a storage link, or the log database read once. (The
+live log's event stream has no total bound: it is open for as long as the child runs.)"""
 
 
 class LogUnavailable(CfstepError):
@@ -72,6 +76,4 @@ def http_session(
 ) -> requests.Session:
     """A session for the log hosts (README, "Live logs of the child"): proxies and CAs from
     the step's environment, never the API key."""
-    from cfstep.codefresh.network import keyless_session  # only when a log is read
-
     return keyless_session(environ, insecure=insecure, ca_bundle=ca_bundle)

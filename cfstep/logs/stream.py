@@ -11,10 +11,7 @@ Time here is real time, not the step's injected clock: it paces a real socket.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +19,9 @@ from urllib.parse import urljoin
 
 import requests
 
+from cfstep.codefresh import failures
 from cfstep.codefresh.client import CodefreshClient
+from cfstep.codefresh.transport import cut_socket
 from cfstep.console import Console
 from cfstep.errors import CfstepError, TransientApiError
 from cfstep.logs import location, sse
@@ -287,19 +286,15 @@ def _batches(lines: Iterator[str]) -> Iterator[list[str]]:
 
 
 def _shut_down(fd: int) -> None:
-    """Shut the socket behind `fd` down, through a duplicate: closing the response from
-    this thread would wait for the reader's lock instead of waking it."""
-    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
-        sock.shutdown(socket.SHUT_RDWR)
+    """Wake the thread blocked reading the stream: its socket is cut (closing the response
+    from this thread would wait for the reader's lock instead)."""
+    cut_socket(fd)
 
 
 def _describe(exc: BaseException) -> str:
     """What went wrong, in words: never the exception's text, which holds the URL."""
-    text = type(exc).__name__
-    if "Timeout" in text or isinstance(exc, TimeoutError):
-        return f"no data for {SILENCE_SECONDS:.0f} s"
-    if "Connect" in text:
-        return "cannot connect to the log store"
     if isinstance(exc, _StreamBroken):
         return str(exc)
-    return f"the stream broke ({text})"
+    if failures.timed_out(exc):
+        return f"no data for {SILENCE_SECONDS:.0f} s"
+    return f"the stream broke ({failures.describe(exc)})"

@@ -12,17 +12,20 @@ import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-import requests
-
+from cfstep.codefresh import transport
 from cfstep.codefresh.client import CodefreshClient
+from cfstep.codefresh.failures import BodyTooLarge, TransportError
 from cfstep.console import Console
 from cfstep.errors import Cancelled, CfstepError
 from cfstep.logs import location
 from cfstep.logs.location import LogUnavailable
 
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    import requests
+
 MAX_LOG_BYTES = 32 * 1024 * 1024
 API_SECONDS = 15.0
-READ_SECONDS = 30.0
 
 
 def last_lines(
@@ -51,21 +54,18 @@ def last_lines(
 
 
 def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes:
+    """The log, read under one total time bound like every request of the step, and
+    never with the API key (the session has none)."""
+    target = transport.with_query(url, params)
     try:
-        with session.get(
-            url, params=params, stream=True, timeout=(location.CONNECT_SECONDS, READ_SECONDS)
-        ) as response:
-            if response.status_code != 200:
-                raise LogUnavailable(f"the log's location answered {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > MAX_LOG_BYTES:
-                    raise LogUnavailable(f"it is over {MAX_LOG_BYTES // 2**20} MB")
-            return bytes(body)
-    # Its text holds the URL, and so the token. A ValueError: a redirect to no URL at all.
-    except (requests.RequestException, ValueError) as exc:
-        raise LogUnavailable(f"the log's location cannot be read ({type(exc).__name__})") from None
+        with transport.bounded(session, "GET", target, timeouts=location.FETCH_TIMEOUTS) as answer:
+            if answer.status != 200:
+                raise LogUnavailable(f"the log's location answered {answer.status}")
+            return answer.read(MAX_LOG_BYTES)
+    except BodyTooLarge:
+        raise LogUnavailable(f"it is over {MAX_LOG_BYTES // 2**20} MB") from None
+    except TransportError as exc:  # its words never hold the URL, and so the token
+        raise LogUnavailable(f"the log's location cannot be read ({exc})") from None
 
 
 def _lines(body: bytes) -> Iterator[str]:

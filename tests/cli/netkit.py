@@ -174,3 +174,20 @@ def scripted_server(script: Script) -> Iterator[str]:
         stop.set()
         thread.join(5)
         listener.close()
+
+
+def dripping(closed: threading.Event, every: float = 29.0) -> Script:
+    """A script: an answer's head at once, then its body a byte every `every` seconds (under
+    any read timeout, so only a total bound ends the request) until the client goes away,
+    which sets `closed`."""
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(1000):
+            conn.sendall(b"x")
+            readable, _, _ = select.select([conn], [], [], every)
+            if readable and not conn.recv(1):
+                closed.set()
+                return
+
+    return script

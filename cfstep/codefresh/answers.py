@@ -3,8 +3,13 @@
 The one boundary between what Codefresh sends and what the step holds: a build becomes a
 `Build` (every field checked), an id is letters, digits, `-` and `_`, a time is always
 aware, a string is printable and writable (`clean_text`), a parsed document is shallow and
-printable (`clean_json`), annotations are `{key: value}` strings. An answer that cannot be
-read so is a `TransientApiError` (the next poll may read it), never a value half-trusted.
+printable (`clean_json`), annotations are `{key: value}` strings, a pipeline is a map of
+the shape the step reads. An answer that cannot be read so is a `TransientApiError` (the
+next poll may read it), never a value half-trusted.
+
+An answer about a named object (a build, a pipeline, a project, a build's annotations) must
+be about that object, by name or id: anything else is an ApiError (exit 4) naming both,
+never another pipeline's trigger ids written back, nor another build's values exported.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cfstep.codefresh.ids import identifier
-from cfstep.errors import TransientApiError
+from cfstep.console import shown
+from cfstep.errors import ApiError, TransientApiError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from cfstep.codefresh.transport import ApiAnswer
 
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
@@ -44,8 +52,14 @@ class Build:
         status = data.get("status")
         if not isinstance(status, str) or not _STATUS.fullmatch(status):
             raise TransientApiError(f"build {build_id}: the answer has no readable status")
+        answered = identifier(data.get("id"))
+        if answered is not None and answered != build_id:
+            raise ApiError(
+                f"the answer about build {build_id} is about build {answered} — check CF_URL "
+                "(it must be the Codefresh API)"
+            )
         return cls(
-            id=identifier(data.get("id")) or build_id,
+            id=build_id,
             status=status,
             progress=identifier(data.get("progress")),
             created=timestamp(data.get("created")),
@@ -112,14 +126,18 @@ def json_of(response: ApiAnswer, what: str) -> object:
         raise TransientApiError(f"{what}: unreadable answer") from exc
 
 
-def annotations_from(data: object) -> dict[str, str]:
+def annotations_from(data: object, build_id: str) -> dict[str, str]:
     """Annotations as `{key: value}`: a key or value that cannot be printed is left out; a
-    value that is not a string is kept as its JSON."""
+    value that is not a string is kept as its JSON. One that names another build is no
+    answer about this one: an ApiError."""
     if isinstance(data, dict):  # some versions wrap the list
         data = data.get("docs", data.get("annotations", []))
     found: dict[str, str] = {}
     for item in data if isinstance(data, list) else []:
-        key = clean_text(item.get("key"), 1024) if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            continue
+        _check_entity(item.get("entityId"), build_id)
+        key = clean_text(item.get("key"), 1024)
         if key is None:
             continue
         value = item.get("value")
@@ -134,6 +152,14 @@ def annotations_from(data: object) -> dict[str, str]:
     return found
 
 
+def _check_entity(entity: object, build_id: str) -> None:
+    if isinstance(entity, str) and entity != build_id:
+        raise ApiError(
+            f"the annotations of build {build_id} include those of {shown(entity, 40)} — "
+            "check CF_URL (it must be the Codefresh API)"
+        )
+
+
 def build_id_from(response: ApiAnswer) -> str | None:
     """The run answer is the build id as a JSON string; tolerate plain text and {"id": …}."""
     try:
@@ -143,3 +169,74 @@ def build_id_from(response: ApiAnswer) -> str | None:
     if isinstance(data, dict):
         data = data.get("id") or data.get("workflowId")
     return identifier(data.strip()) if isinstance(data, str) else None
+
+
+def pipeline_from(response: ApiAnswer, name: str) -> dict[str, Any]:
+    """A pipeline answer as the map the step reads: `metadata`, `spec` and `spec.triggers`
+    of the types it reads them as, every string printable, a sane depth, and about `name`
+    (its `metadata.name`, or its `metadata.id` for a pipeline asked for by id)."""
+    data = _document(response)
+    metadata = data.get("metadata") or {}
+    body = data.get("spec") or {}
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(body, dict)
+        or not isinstance(body.get("triggers") or [], list)
+    ):
+        raise _not_codefresh(response, "a pipeline")
+    if name not in (metadata.get("name"), metadata.get("id")):
+        other, other_id = metadata.get("name"), metadata.get("id")
+        raise ApiError(
+            f"the answer from {response.url} is about pipeline {_named(other)} (id "
+            f"{_named(other_id)}), not {name!r} — check CF_URL (it must be the Codefresh API)"
+        )
+    return data
+
+
+def project_found(response: ApiAnswer, project: str) -> None:
+    """A project answer that names the project asked for; an ApiError otherwise."""
+    data = _document(response)
+    named = data.get("projectName", data.get("name"))
+    if named != project:
+        raise ApiError(
+            f"the answer from {response.url} is about project {_named(named)}, not "
+            f"{project!r} — check CF_URL (it must be the Codefresh API)"
+        )
+
+
+def validation_from(response: ApiAnswer) -> tuple[bool, str]:
+    """The YAML validator's verdict and, when it refused, its messages on one line."""
+    data = _document(response)
+    if data.get("valid") is True:
+        return True, ""
+    details = data.get("details")
+    found = (
+        [d.get("message") for d in details if isinstance(d, dict)]
+        if isinstance(details, list)
+        else []
+    )
+    message = "; ".join(str(m) for m in found if m) or str(data.get("message") or "invalid")
+    return False, " ".join(message.split())[:500]
+
+
+def _document(response: ApiAnswer) -> dict[str, Any]:
+    """A JSON object every string of which can be printed, at a sane depth; unreadable
+    JSON is transient (it may read next time), any other shape is not Codefresh's."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise TransientApiError(f"unreadable answer from {response.url}") from exc
+    if not isinstance(data, dict) or not clean_json(data):
+        raise _not_codefresh(response, "an answer")
+    return data
+
+
+def _not_codefresh(response: ApiAnswer, what: str) -> ApiError:
+    return ApiError(
+        f"the answer from {response.url} is not {what} Codefresh would send — check CF_URL "
+        "(it must be the Codefresh API)"
+    )
+
+
+def _named(value: object) -> str:
+    return shown(value, 80) if isinstance(value, str) else "(none)"

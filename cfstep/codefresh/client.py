@@ -1,16 +1,19 @@
-"""The Codefresh API client: methods named after the API, retry rules, refusal messages.
+"""The Codefresh API client: every call the step makes, by methods named after the API, with
+one sending path, one reading of what failed, one retry policy.
 
-Each answer is parsed into typed values by `cfstep.codefresh.answers`, never here. Only the
-pipelines, builds, progress and annotations endpoints are used (README, "Safety": a pipeline
-execution-context token may be refused anything else, such as /api/user).
+Each answer is parsed into typed values by `cfstep.codefresh.answers`, and a refusal is put
+in words by `cfstep.codefresh.refusals`, never here. Only the pipelines, builds, progress
+and annotations endpoints are on the trigger path (README, "Safety": a pipeline
+execution-context token may be refused anything else, such as /api/user); PIPELINE_SPEC adds
+projects and the YAML validator, FOLLOW_LOGS the log database's token.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit
 
-from cfstep.codefresh.answers import Build, annotations_from, build_id_from, clean_text, json_of
+from cfstep.codefresh import answers, refusals
+from cfstep.codefresh.answers import Build
 from cfstep.codefresh.failures import TransportError
 from cfstep.codefresh.run_request import quote_segment
 from cfstep.codefresh.transport import ApiAnswer, ApiSession, new_session
@@ -21,7 +24,7 @@ from cfstep.timing import Backoff, Clock, Deadline, Jitter, Sleep
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from typing import TypeVar
+    from typing import Any, TypeVar
 
     from cfstep.cancel import CancelGuard
 
@@ -30,6 +33,21 @@ if TYPE_CHECKING:
 RUN_GIVE_UP_SECONDS = 60.0
 # Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class Unreachable(TransientApiError):
+    """No answer at all (refused, no such host, timed out, dropped): worth waiting out, and
+    worth saying at once, since a wait without a word looks like a hang. `reason`: what
+    happened, in a few words."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Conflict(Exception):
+    """A spec's write was refused because the pipeline is not as it was read: it exists now
+    (create), or its revision moved on (replace)."""
 
 
 class CodefreshClient:
@@ -41,12 +59,14 @@ class CodefreshClient:
         sleep: Sleep,
         jitter: Jitter,
         backoff: Backoff | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.session = session
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
         self._backoff = backoff or Backoff()
+        self._notice = notice  # told once, at the first failure to reach Codefresh
 
     def retrying(
         self,
@@ -67,6 +87,8 @@ class CodefreshClient:
                 wait = self._backoff.delay(attempt, self._jitter(), exc.retry_after)
                 if wait >= deadline.remaining() or (guard is not None and guard.holding):
                     raise
+                if isinstance(exc, Unreachable):
+                    self._say_unreachable(exc, budget_seconds)
                 if guard is None:
                     self._sleep(wait)
                 else:
@@ -75,8 +97,18 @@ class CodefreshClient:
                         raise
                 attempt += 1
 
+    def _say_unreachable(self, exc: Unreachable, budget_seconds: float) -> None:
+        if self._notice is not None:
+            self._notice(
+                f"cannot reach {self.session.base_url}: {exc.reason} — retrying for up to "
+                f"{budget_seconds:.0f} s"
+            )
+            self._notice = None  # once per run
+
     def build_url(self, build_id: str) -> str:
         return f"{self.session.base_url}/build/{build_id}"
+
+    # -- builds ---------------------------------------------------------------------------
 
     def run_pipeline(
         self,
@@ -89,7 +121,7 @@ class CodefreshClient:
         Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
         4xx, which may mean the build started or will never start (README, "Safety").
         Not retried once `guard` holds a signal: a stopped step sends no new run request."""
-        path = f"/api/pipelines/run/{quote_segment(pipeline)}"
+        path = f"/api/pipelines/run/{quote_segment(pipeline, 'the pipeline')}"
         attempts = 0
 
         def attempt(timeout: float) -> str:
@@ -97,16 +129,16 @@ class CodefreshClient:
             if guard is not None and guard.holding:  # a signal came before the first send
                 raise TransientApiError("not sent: the step is stopping")
             attempts += 1
-            try:
-                response = self.session.request(
-                    "POST", path, query={"reqId": req_id}, body=body, timeout=timeout
-                )
-            except TransportError as exc:
-                if not exc.retryable:
-                    raise ApiError(f"could not start {pipeline!r}: {exc}") from exc
-                raise TransientApiError(str(exc)) from exc
+            response = self._call(
+                "POST",
+                path,
+                timeout,
+                query={"reqId": req_id},
+                body=body,
+                about=f"could not start {pipeline!r}",
+            )
             if response.status in (200, 201):
-                build_id = build_id_from(response)
+                build_id = answers.build_id_from(response)
                 if build_id is None:
                     raise TransientApiError(f"unreadable answer {clip(response.text(81), 80)!r}")
                 return build_id
@@ -114,41 +146,42 @@ class CodefreshClient:
                 raise TransientApiError(
                     f"{response.status} {response.reason}", retry_after=response.retry_after()
                 )
-            raise refused(response, "POST", pipeline=pipeline)
+            raise refusals.refused(response, "POST", pipeline=pipeline)
 
         try:
             return self.retrying(attempt, RUN_GIVE_UP_SECONDS, guard)
         except TransientApiError as exc:
+            why = exc.reason if isinstance(exc, Unreachable) else exc.message
             raise ApiError(
-                f"could not start {pipeline!r}: {exc.message}, {attempts} attempts in "
+                f"could not start {pipeline!r}: {why}, {attempts} attempts in "
                 f"{RUN_GIVE_UP_SECONDS:.0f} s (reqId {req_id}) — check CF_URL and "
                 "Codefresh's status, then run the step again"
             ) from exc
 
     def get_build(self, build_id: str, timeout: float | None = None) -> Build:
         # noAccount=false: the query the official SDK sends with every status request.
-        response = self._get(
-            f"/api/builds/{quote_segment(build_id)}",
-            timeout,
-            query={"noAccount": "false"},
-            build_id=build_id,
-        )
-        return Build.from_json(json_of(response, f"build {build_id}"), build_id)
+        path = f"/api/builds/{quote_segment(build_id, 'the build id')}"
+        response = self._call("GET", path, timeout, query={"noAccount": "false"})
+        if response.status != 200:
+            raise refusals.not_ok(response, "GET", build_id=build_id)
+        return Build.from_json(answers.json_of(response, f"build {build_id}"), build_id)
 
     def terminate(self, progress_id: str, timeout: float | None = None) -> None:
-        response = self._call("DELETE", f"/api/progress/{quote_segment(progress_id)}", timeout)
+        path = f"/api/progress/{quote_segment(progress_id, 'the progress id')}"
+        response = self._call("DELETE", path, timeout)
         if not 200 <= response.status < 300:
-            raise _classify(response, "DELETE")
+            raise refusals.not_ok(response, "DELETE")
 
     def progress(self, progress_id: str, timeout: float | None = None) -> object:
         """The progress job of a build: `location` says where its log is kept."""
-        response = self._get(f"/api/progress/{quote_segment(progress_id)}", timeout)
-        return json_of(response, "progress")
+        path = f"/api/progress/{quote_segment(progress_id, 'the progress id')}"
+        return answers.json_of(self._ok("GET", path, timeout), "progress")
 
     def firebase_auth(self, progress_id: str, timeout: float | None = None) -> object:
         """`{url, accessToken, newStructure}`: how to read a running build's log."""
         query = {"progressId": progress_id}
-        return json_of(self._get("/api/user/firebaseAuth", timeout, query=query), "firebaseAuth")
+        response = self._ok("GET", "/api/user/firebaseAuth", timeout, query=query)
+        return answers.json_of(response, "firebaseAuth")
 
     def annotations(self, build_id: str, timeout: float | None = None) -> dict[str, str]:
         query = {"entityType": "workflow", "entityId": build_id}
@@ -156,20 +189,89 @@ class CodefreshClient:
         if response.status == 404:  # a build nobody annotated: the official CLI reads it so
             return {}
         if response.status != 200:
-            raise _classify(response, "GET")
-        return annotations_from(json_of(response, "annotations"))
+            raise refusals.not_ok(response, "GET")
+        return answers.annotations_from(answers.json_of(response, "annotations"), build_id)
 
-    def _get(
+    # -- pipelines from a spec: reads may be retried; a write that fails unclearly is
+    # -- answered by reading again (cfstep.specs.apply), never by sending it again blindly.
+
+    def get_pipeline(self, name: str, timeout: float) -> dict[str, Any] | None:
+        """The pipeline as Codefresh has it; None when there is none of that name."""
+        response = self._call("GET", self._pipeline_path(name), timeout)
+        if response.status == 404:
+            return None
+        self._spec_ok(response, "GET", "pipelines")
+        return answers.pipeline_from(response, name)
+
+    def project_exists(self, project: str, timeout: float) -> bool:
+        path = f"/api/projects/name/{quote_segment(project, 'the project')}"
+        response = self._call("GET", path, timeout)
+        if response.status == 404:
+            return False
+        self._spec_ok(response, "GET", "projects")
+        answers.project_found(response, project)
+        return True
+
+    def create_project(self, project: str, timeout: float) -> None:
+        """Created, or found created meanwhile by another build: either way it exists."""
+        body = {"projectName": project}
+        response = self._call("POST", "/api/projects", timeout, body=body)
+        if not refusals.is_conflict(response):
+            self._spec_ok(response, "POST", "projects")
+
+    def validate(self, steps_yaml: str, timeout: float) -> tuple[bool, str]:
+        """Codefresh's YAML validator on a spec's steps: valid, or its messages."""
+        body = {"yaml": steps_yaml, "outputFormat": "lint"}
+        response = self._call("POST", "/api/pipelines/yaml/validator", timeout, body=body)
+        self._spec_ok(response, "POST", "validator")
+        return answers.validation_from(response)
+
+    def create_pipeline(self, document: dict[str, Any], timeout: float) -> dict[str, Any]:
+        name = str((document.get("metadata") or {}).get("name"))
+        response = self._call("POST", "/api/pipelines", timeout, body=document)
+        if refusals.is_conflict(response):
+            raise Conflict
+        self._spec_ok(response, "POST", "pipelines")
+        return answers.pipeline_from(response, name)
+
+    def replace_pipeline(
+        self, name: str, document: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        response = self._call("PUT", self._pipeline_path(name), timeout, body=document)
+        if refusals.is_conflict(response):
+            raise Conflict
+        self._spec_ok(response, "PUT", "pipelines")
+        return answers.pipeline_from(response, name)
+
+    @staticmethod
+    def _pipeline_path(name: str) -> str:
+        return f"/api/pipelines/{quote_segment(name, 'the pipeline')}"
+
+    @staticmethod
+    def _spec_ok(response: ApiAnswer, method: str, what: str) -> None:
+        """A 2xx; else waitable trouble, or a refusal naming the permission a 403 lacks, or
+        the spec a write sent."""
+        if 200 <= response.status < 300:
+            return
+        if response.status == 403:
+            raise refusals.forbidden(response, method, refusals.PERMISSIONS[(method, what)])
+        if response.status in (400, 422) and method != "GET":
+            raise refusals.spec_refused(response, method)
+        raise refusals.not_ok(response, method)
+
+    # -- the one sending path -------------------------------------------------------------
+
+    def _ok(
         self,
+        method: str,
         path: str,
         timeout: float | None,
         *,
         query: Mapping[str, str] | None = None,
-        build_id: str | None = None,
     ) -> ApiAnswer:
-        response = self._call("GET", path, timeout, query=query)
+        response = self._call(method, path, timeout, query=query)
         if response.status != 200:
-            raise _classify(response, "GET", build_id=build_id)
+            raise refusals.not_ok(response, method)
         return response
 
     def _call(
@@ -177,12 +279,18 @@ class CodefreshClient:
         method: str,
         path: str,
         timeout: float | None,
+        *,
         query: Mapping[str, str] | None = None,
+        body: object = None,
+        about: str | None = None,
     ) -> ApiAnswer:
+        """The answer, whatever its status; no answer at all is an ApiError (`about`: what
+        its message says was being done, else the request itself)."""
         try:
-            return self.session.request(method, path, query=query, timeout=timeout)
+            return self.session.request(method, path, query=query, body=body, timeout=timeout)
         except TransportError as exc:
-            raise _no_answer(exc, f"{method} {self.session.url_for(path)}: ") from exc
+            doing = about or f"{method} {self.session.url_for(path, query)}"
+            raise _no_answer(exc, doing) from exc
 
 
 def client_for(
@@ -200,80 +308,14 @@ def client_for(
         debug=debug,
         environ=config.platform.network,
     )
-    return CodefreshClient(session, clock=clock, sleep=sleep, jitter=jitter)
+    return CodefreshClient(session, clock=clock, sleep=sleep, jitter=jitter, notice=console.say)
 
 
-def _no_answer(exc: TransportError, context: str) -> ApiError:
+def _no_answer(exc: TransportError, doing: str) -> ApiError:
     """No answer is worth waiting out, unless sending again cannot help (an untrusted
-    certificate, an oversized answer): that ends the run at once, exit 4."""
+    certificate, an oversized answer): that ends the run at once, exit 4. A failure of the
+    host's (its certificate, its proxy) reads the same whichever request met it."""
+    message = str(exc) if exc.about_host else f"{doing}: {exc}"
     if exc.retryable:
-        return TransientApiError(f"{context}{exc}")
-    return ApiError(f"{context}{exc}")
-
-
-def _classify(response: ApiAnswer, method: str, *, build_id: str | None = None) -> ApiError:
-    """While following, waitable trouble is transient; everything else ends the wait."""
-    if response.status == 429 or response.status >= 500:
-        return TransientApiError(
-            f"{response.status} {response.reason} from {method} {response.url}",
-            retry_after=response.retry_after(),
-        )
-    return refused(response, method, build_id=build_id)
-
-
-def refused(
-    response: ApiAnswer, method: str, *, pipeline: str | None = None, build_id: str | None = None
-) -> ApiError:
-    """The one place that turns a refusal into a message with cause and fix."""
-    head = f"{response.status} {response.reason} from {method} {response.url}"
-    detail = _server_message(response)
-    head += f" ({detail})" if detail else ""
-    match response.status:
-        case 301 | 302 | 303 | 307 | 308:
-            target = _host_of(response.headers.get("location", "")) or "elsewhere"
-            fix = (
-                f"a redirect to {target}, not followed so the API key stays with CF_URL's "
-                "host — set CF_URL to the final address"
-            )
-        case 401:
-            fix = "check that CF_API_KEY is set and valid"
-        case 403:
-            fix = "the API key may not do this: check its scopes and the pipeline's permissions"
-        case 407:
-            fix = "the proxy refused its credentials: check the user:password in HTTP_PROXY"
-        case 404 if pipeline is not None:
-            fix = f"pipeline {pipeline!r} not found: check PIPELINE_ID (project/pipeline or id)"
-        case 404 if build_id is not None:
-            fix = f"build {build_id} not found: check BUILD_ID and the account of the API key"
-        case 400 if pipeline is not None:
-            fix = "check BRANCH, SHA, TRIGGER_ID and the variables"
-        case 500 if pipeline is not None:
-            fix = (
-                "Codefresh failed; not retried, since the build may have started — "
-                "check the pipeline's builds before running the step again"
-            )
-        case _:
-            fix = "check CF_URL and the inputs"
-    return ApiError(f"{head} — {fix}", status=response.status)
-
-
-def _host_of(url: str) -> str:
-    """The host a redirect names; nothing for a Location that is not a URL at all."""
-    try:
-        return clean_text(urlsplit(url).netloc, 300) or ""
-    except ValueError:  # such as "http://[bad": an unbalanced IPv6 bracket
-        return ""
-
-
-def _server_message(response: ApiAnswer) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        message = clean_text(data.get("message") or data.get("error"))
-        if message is not None:
-            return clip(" ".join(message.split()), 300)
-    if "html" in response.headers.get("content-type", ""):
-        return "an HTML page"
-    return clip(" ".join(response.text(201).split()), 200)
+        return Unreachable(message, reason=str(exc))
+    return ApiError(message)

@@ -5,12 +5,23 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
+from cfstep.errors import InputError
 from cfstep.model import ChildSpec, Config
 
 
-def quote_segment(name: str) -> str:
-    """A pipeline name as ONE path segment: `my-project/deploy` → `my-project%2Fdeploy`."""
-    return quote(name, safe="")
+def quote_segment(name: str, what: str = "a name") -> str:
+    """A name or id as ONE path segment that no URL library can change: `/` and every
+    other reserved character percent-encoded (`my-project/deploy` → `my-project%2Fdeploy`),
+    and a segment of dots alone (`.`, `..`) written `%2E`, which no one normalises away,
+    where `..` would climb to another endpoint (`/api/pipelines/run/..` is
+    `/api/pipelines/`: create a pipeline). An empty segment is refused: the URL would name
+    the collection, not the object."""
+    if not name:
+        raise InputError(f"{what}: an empty name cannot be sent — give a name or an id")
+    segment = quote(name, safe="")
+    if segment.strip("."):
+        return segment
+    return "%2E" * len(segment)
 
 
 def new_req_id() -> str:

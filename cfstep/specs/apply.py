@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cfstep.codefresh.client import CodefreshClient
+from cfstep.codefresh.client import CodefreshClient, Conflict
 from cfstep.codefresh.ids import identifier
-from cfstep.codefresh.spec_api import Conflict, PipelinesApi
 from cfstep.console import Console
 from cfstep.errors import ApiError, InputError, TransientApiError
 from cfstep.inputs.spec_files import NAME, validator_yaml
@@ -70,8 +69,7 @@ def apply_specs(
             console.say(f"dry run: {spec.name} ({spec.source}) would be created or updated")
         console.say("dry run: without CF_API_KEY the specs cannot be compared with Codefresh")
         return
-    api = client()
-    applier = Applier(PipelinesApi(api), api, console)
+    applier = Applier(client(), console)
     plans = [applier.plan(spec) for spec in config.pipeline_specs]
     if config.dry_run:
         for plan in plans:
@@ -88,8 +86,7 @@ def apply_specs(
 
 
 class Applier:
-    def __init__(self, api: PipelinesApi, client: CodefreshClient, console: Console) -> None:
-        self.api = api
+    def __init__(self, client: CodefreshClient, console: Console) -> None:
         self.client = client
         self.console = console
         self.known_projects: set[str] = set()
@@ -118,7 +115,7 @@ class Applier:
         if steps_yaml is None:
             return
         valid, message = self._retrying(
-            spec, lambda timeout: self.api.validate(steps_yaml, timeout)
+            spec, lambda timeout: self.client.validate(steps_yaml, timeout)
         )
         if not valid:
             raise InputError(
@@ -168,7 +165,7 @@ class Applier:
             self._ensure_project(spec, timeout)
             state["maybe_created"] = True  # from here an unclear answer may mean it was
             try:
-                created = self.api.create_pipeline(spec.document, timeout)
+                created = self.client.create_pipeline(spec.document, timeout)
             except Conflict:
                 state["maybe_created"] = False  # another build created it first
                 return None
@@ -178,7 +175,7 @@ class Applier:
             return Applied(result, _pipeline_id(plan.current))
         document = compare.with_trigger_ids(spec.document, plan.current)
         try:
-            replaced = self.api.replace_pipeline(spec.name, document, timeout)
+            replaced = self.client.replace_pipeline(spec.name, document, timeout)
         except Conflict:
             if state["stale_retries"] >= 1:
                 raise ApiError(
@@ -190,20 +187,20 @@ class Applier:
         return Applied("updated", _pipeline_id(replaced) or _pipeline_id(plan.current))
 
     def _ensure_project(self, spec: PipelineSpec, timeout: float) -> None:
-        if spec.project in self.known_projects or self.api.project_exists(spec.project, timeout):
+        if spec.project in self.known_projects or self.client.project_exists(spec.project, timeout):
             self.known_projects.add(spec.project)
             return
-        self.api.create_project(spec.project, timeout)  # an existing one counts as created
+        self.client.create_project(spec.project, timeout)  # an existing one counts as created
         self.known_projects.add(spec.project)
         self.console.say(f"Created project {spec.project}")
 
     def _project_exists(self, spec: PipelineSpec) -> bool:
-        return self._retrying(spec, lambda t: self.api.project_exists(spec.project, t))
+        return self._retrying(spec, lambda t: self.client.project_exists(spec.project, t))
 
     def _read(self, spec: PipelineSpec, timeout: float | None = None) -> dict[str, Any] | None:
         if timeout is not None:
-            return self.api.get_pipeline(spec.name, timeout)
-        return self._retrying(spec, lambda t: self.api.get_pipeline(spec.name, t))
+            return self.client.get_pipeline(spec.name, timeout)
+        return self._retrying(spec, lambda t: self.client.get_pipeline(spec.name, t))
 
     def _retrying(self, spec: PipelineSpec, call: Callable[[float], T]) -> T:
         try:

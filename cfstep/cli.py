@@ -182,6 +182,7 @@ def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[
                 value = arg[len(flag) + 1 :]
                 found.append(value if flag == "--api-key" else value.partition("=")[2])
     found += proxy_passwords(environ)
+    found += proxy_credentials(environ)
     return [v for v in found if v]
 
 
@@ -200,6 +201,22 @@ def proxy_passwords(environ: Mapping[str, str]) -> list[str]:
                     from urllib.parse import unquote  # rare: a percent-encoded proxy password
 
                     found.append(unquote(password))
+    return found
+
+
+def proxy_credentials(environ: Mapping[str, str]) -> list[str]:
+    """The `user:password` pair of a proxy variable, as written and percent-decoded: what a
+    proxy's Basic authentication encodes (base64 of the pair), which a proxy may echo back."""
+    found = []
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+        for value in (environ.get(name, ""), environ.get(name.lower(), "")):
+            userinfo, at, _ = value.partition("://")[2].partition("/")[0].rpartition("@")
+            if at and ":" in userinfo and userinfo.partition(":")[2]:
+                found.append(userinfo)
+                if "%" in userinfo:
+                    from urllib.parse import unquote  # rare: a percent-encoded proxy password
+
+                    found.append(unquote(userinfo))
     return found
 
 

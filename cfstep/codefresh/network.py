@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from requests.utils import should_bypass_proxies
 
@@ -63,15 +64,34 @@ def tls_verify(insecure: bool, ca_bundle: str | None, environ: Mapping[str, str]
 def proxies_for(url: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The proxies requests would use for `url` if `environ` were the process environment:
     `<scheme>_proxy` and `all_proxy` (lower case first, as requests), none when NO_PROXY
-    covers the host (requests' own matching: names, suffixes, host:port, CIDR)."""
+    covers the host (requests' own matching: names, suffixes, host:port, CIDR; and
+    `address:port` for an IP address too, which requests leaves out)."""
     no_proxy = _proxy_variable(environ, "no_proxy")
-    if should_bypass_proxies(url, no_proxy=no_proxy):
+    if _address_with_port_listed(url, no_proxy) or should_bypass_proxies(url, no_proxy=no_proxy):
         return {}
     return {
         scheme: value
         for scheme in ("http", "https", "all")
         if (value := _proxy_variable(environ, f"{scheme}_proxy"))
     }
+
+
+def _address_with_port_listed(url: str, no_proxy: str) -> bool:
+    """`127.0.0.1:8080` (or `[::1]:8080`) in NO_PROXY for a URL on that address and port:
+    requests matches `host:port` for host names only, and compares an IP address without
+    its port."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port that is not a number: no entry can name it
+        return False
+    if not host or port is None:
+        return False
+    written = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return written in {entry.lower() for entry in no_proxy.replace(" ", "").split(",")}
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _proxy_variable(environ: Mapping[str, str], name: str) -> str:

@@ -25,9 +25,40 @@ from cfstep.errors import ApiError, TransientApiError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
-    from cfstep.codefresh.transport import ApiAnswer
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """An HTTP answer of the API, read whole (`cfstep.codefresh.transport`)."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    url: str  # exactly as sent
+
+    def json(self) -> object:
+        """The body as JSON; ValueError when it is not, or nests too deep to read (the
+        parser's RecursionError is not a bug of the step but an unreadable answer)."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except RecursionError as exc:
+            raise ValueError("the answer nests too deep") from exc
+
+    def text(self, limit: int = 300) -> str:
+        return self.body.decode("utf-8", "replace")[:limit]
+
+    def retry_after(self) -> float | None:
+        """Retry-After in seconds (the delta form; an HTTP date is read as absent)."""
+        value = self.headers.get("retry-after", "").strip()
+        try:
+            seconds = float(value)
+        except ValueError:
+            return None
+        return seconds if 0 <= seconds < 86_400 else None
+
 
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
 # field is not an answer the step can act on, or print, or export.

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from cfstep.codefresh import answers, refusals
-from cfstep.codefresh.answers import Build
+from cfstep.codefresh.answers import ApiAnswer, Build
 from cfstep.codefresh.failures import TransportError
 from cfstep.codefresh.run_request import quote_segment
-from cfstep.codefresh.transport import ApiAnswer, ApiSession, new_session
+from cfstep.codefresh.transport import ApiSession, new_session
 from cfstep.console import Console, clip
 from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import Config

@@ -18,7 +18,7 @@ from cfstep.errors import ApiError, TransientApiError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from cfstep.codefresh.transport import ApiAnswer
+    from cfstep.codefresh.answers import ApiAnswer
 
 # What each call of a spec's needs, in the words of Codefresh's permission settings.
 PERMISSIONS = {

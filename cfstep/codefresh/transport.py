@@ -25,7 +25,6 @@ cfstep knows which requests may be sent twice.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import threading
@@ -36,15 +35,12 @@ from urllib.parse import urlencode
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from cfstep.codefresh import failures
+from cfstep.codefresh.answers import ApiAnswer
+from cfstep.codefresh.connections import Http, sending
 from cfstep.codefresh.failures import BadRedirect, BodyTooLarge, NotAUrl, TransportError
-from cfstep.codefresh.network import USER_AGENT, auth_header, proxies_for, tls_verify
-
-TYPE_CHECKING = False  # not from typing: a run never imports typing itself
-if TYPE_CHECKING:
-    from typing import Any
+from cfstep.codefresh.network import USER_AGENT, auth_header, tls_verify
 
 API_BODY_LIMIT = 4 * 1024 * 1024  # a build or annotation list is a few KB
 _CHUNK = 64 * 1024
@@ -57,35 +53,6 @@ class Timeouts:
     connect: float = 5.0
     read: float = 30.0
     total: float = 60.0
-
-
-@dataclass(frozen=True)
-class ApiAnswer:
-    status: int
-    reason: str
-    headers: Mapping[str, str]  # lower-case names
-    body: bytes
-    url: str  # exactly as sent
-
-    def json(self) -> object:
-        """The body as JSON; ValueError when it is not, or nests too deep to read (the
-        parser's RecursionError is not a bug of the step but an unreadable answer)."""
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except RecursionError as exc:
-            raise ValueError("the answer nests too deep") from exc
-
-    def text(self, limit: int = 300) -> str:
-        return self.body.decode("utf-8", "replace")[:limit]
-
-    def retry_after(self) -> float | None:
-        """Retry-After in seconds (the delta form; an HTTP date is read as absent)."""
-        value = self.headers.get("retry-after", "").strip()
-        try:
-            seconds = float(value)
-        except ValueError:
-            return None
-        return seconds if 0 <= seconds < 86_400 else None
 
 
 class ApiSession:
@@ -107,7 +74,7 @@ class ApiSession:
         self._auth = auth_header(api_key)
         self._timeouts = timeouts or Timeouts()
         self._debug = debug
-        self._http = _Http(environ, tls_verify(insecure, ca_bundle, environ))
+        self._http = Http(environ, tls_verify(insecure, ca_bundle, environ))
 
     def url_for(self, path: str, query: Mapping[str, str] | None = None) -> str:
         return with_query(self.base_url + path, query)
@@ -163,7 +130,7 @@ class ApiSession:
     def cut_soon(self, seconds: float) -> None:
         """End the request this thread has in flight within `seconds` (called from a signal
         handler: a stopped step must not wait out a silent server's full time bound)."""
-        watch = getattr(_sending, "watch", None)
+        watch = getattr(sending, "watch", None)
         if watch is not None:
             watch.cut_after(seconds)
 
@@ -257,7 +224,7 @@ def bounded(
     if deadline is None:
         deadline = time.monotonic() + timeouts.total
     watch = _Watch()
-    _sending.watch = watch
+    sending.watch = watch
     watchdog = watch.cut_after(max(0.1, deadline - time.monotonic()))
     try:
         response = _send(
@@ -282,7 +249,38 @@ def bounded(
     finally:
         watch.finished = True
         watchdog.cancel()
-        _sending.watch = None
+        sending.watch = None
+
+
+def open_stream(
+    http: requests.Session, url: str, *, headers: Mapping[str, str], timeouts: Timeouts
+) -> requests.Response:
+    """A long-lived answer (the live log's event stream): its head within `timeouts.total`,
+    as for any request; its body has no total bound, since it lasts as long as the child.
+    Each read of it waits at most `timeouts.read` (the silence allowed), and the step's stop
+    cuts it (`cut_socket`). Redirects are returned, never followed."""
+    deadline = time.monotonic() + timeouts.total
+    watch = _Watch()
+    sending.watch = watch
+    watchdog = watch.cut_after(timeouts.total)
+    try:
+        response = _send(
+            http,
+            "GET",
+            url,
+            timeouts=timeouts,
+            deadline=deadline,
+            headers=headers,
+            payload=None,
+            exact=False,
+            watch=watch,
+            read_timeout=timeouts.read,  # each read of the body: the silence allowed
+        )
+    finally:
+        watch.finished = True  # the body is read under no watchdog
+        watchdog.cancel()
+        sending.watch = None
+    return response
 
 
 def _send(
@@ -296,7 +294,10 @@ def _send(
     payload: object,
     exact: bool,
     watch: _Watch,
+    read_timeout: float | None = None,
 ) -> requests.Response:
+    """The request sent, its answer's head read; `read_timeout`: for each read, else
+    `timeouts.read` within what the deadline leaves."""
     try:
         prepared = http.prepare_request(
             requests.Request(method, url, headers=dict(headers or {}), json=payload)
@@ -306,12 +307,13 @@ def _send(
     if exact:
         prepared.url = url
     remaining = max(0.1, deadline - time.monotonic())
+    read = min(timeouts.read, remaining) if read_timeout is None else read_timeout
     try:
         return http.send(
             prepared,
             stream=True,
             allow_redirects=False,
-            timeout=(min(timeouts.connect, remaining), min(timeouts.read, remaining)),
+            timeout=(min(timeouts.connect, remaining), read),
         )
     except requests.RequestException as exc:
         if watch.was_cut:
@@ -363,97 +365,12 @@ class _Watch:
             cut_socket(sock)
 
 
-_sending = threading.local()  # .watch: the _Watch of the request this thread is sending
-
-
-def _watched(connection: urllib3.connection.HTTPConnection) -> None:
-    watch = getattr(_sending, "watch", None)
-    if watch is not None:
-        watch.connection = connection
-        if watch.was_cut:  # cut while connecting: the request must not go on
-            watch.cut()
-
-
-class _HTTPConnection(urllib3.connection.HTTPConnection):
-    def connect(self) -> None:
-        _watched(self)
-        super().connect()
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watched(self)  # also a kept-alive connection, which connects no more
-        super().request(*args, **kwargs)
-
-
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self) -> None:
-        _watched(self)
-        super().connect()
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watched(self)
-        super().request(*args, **kwargs)
-
-
-class _HTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter, whose connections tell the watchdog which socket to cut."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if not proxy.lower().startswith("socks"):  # SOCKS has connection classes of its own
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
-
-
-class _Http(requests.Session):
-    """requests' session, trusting nothing of the process environment: the proxies
-    `environ` gives for each URL (NO_PROXY matched per host: a log can move to another
-    host), its CAs, watched connections."""
-
-    def __init__(self, environ: Mapping[str, str], verify: bool | str) -> None:
-        super().__init__()
-        self.trust_env = False  # no .netrc, no process proxies: `environ` is the whole truth
-        self.verify = verify
-        self.headers["User-Agent"] = USER_AGENT
-        self._environ = environ
-        self._proxies: dict[str, dict[str, str]] = {}  # by scheme://host:port
-        for prefix in ("http://", "https://"):
-            self.mount(prefix, _WatchedAdapter())
-        if verify is False:  # INSECURE: the step has said so once; not a warning per request
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:
-        if not kwargs.get("proxies"):
-            kwargs["proxies"] = self._proxies_for(request.url or "")
-        return super().send(request, **kwargs)
-
-    def _proxies_for(self, url: str) -> dict[str, str]:
-        origin = "/".join(url.split("/", 3)[:3])
-        if origin not in self._proxies:
-            self._proxies[origin] = proxies_for(url, self._environ)
-        return self._proxies[origin]
-
-
 def keyless_session(
     environ: Mapping[str, str], *, insecure: bool, ca_bundle: str | None
 ) -> requests.Session:
     """A session for the hosts that keep a child's log (its database, storage links): the
     same proxies, CAs and User-Agent as the API's, and no credential of any kind."""
-    return _Http(environ, tls_verify(insecure, ca_bundle, environ))
+    return Http(environ, tls_verify(insecure, ca_bundle, environ))
 
 
 def new_session(

@@ -17,11 +17,10 @@ import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urljoin
 
-import requests
-
 from cfstep.codefresh import failures
 from cfstep.codefresh.client import CodefreshClient
-from cfstep.codefresh.transport import cut_socket
+from cfstep.codefresh.failures import TransportError
+from cfstep.codefresh.transport import Timeouts, cut_socket, open_stream, with_query
 from cfstep.console import Console
 from cfstep.errors import CfstepError, TransientApiError
 from cfstep.logs import location, sse
@@ -30,6 +29,8 @@ from cfstep.logs.tree import LogTree
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TypeVar
+
+    import requests
 
     T = TypeVar("T")
 
@@ -42,6 +43,13 @@ RECONNECTS = 8  # failed connections in a row before live logs stop
 READ_BYTES = 64 * 1024
 PRINT_BATCH = 2000  # lines per write: few system calls, and no copy of a whole long event
 REDIRECTS = 5
+# Opening the stream has a total bound, as every request; reading it has none: it lasts as
+# long as the child, bounded by the silence allowed and by the stop.
+STREAM_TIMEOUTS = Timeouts(
+    connect=location.CONNECT_SECONDS,
+    read=SILENCE_SECONDS,
+    total=location.CONNECT_SECONDS + SILENCE_SECONDS,
+)
 
 
 class _Reconnect(Exception):
@@ -200,16 +208,14 @@ class LogStream:
     def _connect(self, session: requests.Session, url: str, token: str) -> requests.Response:
         for _ in range(REDIRECTS):
             try:
-                response = session.get(
-                    url,
-                    params={"auth": token} if "auth=" not in url else None,
+                response = open_stream(
+                    session,
+                    url if "auth=" in url else with_query(url, {"auth": token}),
                     headers={"Accept": "text/event-stream", "Accept-Encoding": "identity"},
-                    stream=True,
-                    timeout=(location.CONNECT_SECONDS, SILENCE_SECONDS),
-                    allow_redirects=False,
+                    timeouts=STREAM_TIMEOUTS,
                 )
-            except requests.RequestException as exc:
-                raise _Reconnect(_describe(exc)) from None
+            except TransportError as exc:  # its words never hold the URL, and so the token
+                raise _Reconnect(str(exc)) from None
             if self._stopping.is_set():
                 response.close()
                 raise _Reconnect("stopped")

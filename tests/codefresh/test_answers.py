@@ -8,8 +8,7 @@ import json
 import pytest
 
 from cfstep.codefresh import answers
-from cfstep.codefresh.answers import Build
-from cfstep.codefresh.transport import ApiAnswer
+from cfstep.codefresh.answers import ApiAnswer, Build
 from cfstep.errors import ApiError, TransientApiError
 
 URL = "https://g.codefresh.io/api/pipelines/proj%2Fpipe"

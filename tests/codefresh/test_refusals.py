@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cfstep.codefresh import refusals
-from cfstep.codefresh.transport import ApiAnswer
+from cfstep.codefresh.answers import ApiAnswer
 from cfstep.errors import TransientApiError
 
 URL = "https://g.codefresh.io/api/pipelines"

@@ -18,6 +18,7 @@ from cfstep.codefresh.transport import (
     cut_socket,
     keyless_session,
     new_session,
+    open_stream,
 )
 from cfstep.emulator import Emulator
 from cli.netkit import dripping, scripted_server
@@ -87,3 +88,44 @@ def test_cut_socket_of_a_closed_socket_is_nothing() -> None:
     sock = socket.socket()
     sock.close()
     cut_socket(sock)  # no error: the connection it belonged to is gone already
+
+
+def _head_then(after: float) -> Callable[[socket.socket], None]:
+    """An event stream's head at once, then one event `after` seconds later."""
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+        time.sleep(after)
+        conn.sendall(b"event: keep-alive\ndata: null\n\n")
+
+    return script
+
+
+def _head_dripped(conn: socket.socket) -> None:
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: yes\r\n\r\n":
+        conn.sendall(bytes([byte]))
+        time.sleep(0.5)
+
+
+SHORT = Timeouts(connect=2, read=5, total=1)
+
+
+def test_a_stream_opens_within_the_total_bound() -> None:
+    with scripted_server(_head_dripped) as url:
+        session = keyless_session({}, insecure=False, ca_bundle=None)
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            open_stream(session, url, headers={}, timeouts=SHORT)
+        session.close()
+    assert str(caught.value) == failures.OUT_OF_TIME
+    assert time.monotonic() - started < 3
+
+
+def test_a_stream_is_read_past_the_total_bound() -> None:
+    """Its body lasts as long as the child: bounded by the silence allowed and the stop."""
+    with scripted_server(_head_then(1.5)) as url:
+        session = keyless_session({}, insecure=False, ca_bundle=None)
+        response = open_stream(session, url, headers={}, timeouts=SHORT)
+        assert response.raw.read1(1024) == b"event: keep-alive\ndata: null\n\n"
+        response.close()
+        session.close()

@@ -224,6 +224,18 @@ def pipeline_from(response: ApiAnswer, name: str) -> dict[str, Any]:
     return data
 
 
+def progress_from(response: ApiAnswer, progress_id: str) -> object:
+    """A build's progress job (where its log is kept), about that job when it names one."""
+    data = json_of(response, "progress")
+    named = data.get("_id", data.get("id")) if isinstance(data, dict) else None
+    if isinstance(named, str) and named != progress_id:
+        raise ApiError(
+            f"the answer from {response.url} is about progress job {_named(named)}, not "
+            f"{progress_id} — check CF_URL (it must be the Codefresh API)"
+        )
+    return data
+
+
 def project_found(response: ApiAnswer, project: str) -> None:
     """A project answer that names the project asked for; an ApiError otherwise."""
     data = _document(response)

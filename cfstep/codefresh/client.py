@@ -175,7 +175,7 @@ class CodefreshClient:
     def progress(self, progress_id: str, timeout: float | None = None) -> object:
         """The progress job of a build: `location` says where its log is kept."""
         path = f"/api/progress/{quote_segment(progress_id, 'the progress id')}"
-        return answers.json_of(self._ok("GET", path, timeout), "progress")
+        return answers.progress_from(self._ok("GET", path, timeout), progress_id)
 
     def firebase_auth(self, progress_id: str, timeout: float | None = None) -> object:
         """`{url, accessToken, newStructure}`: how to read a running build's log."""

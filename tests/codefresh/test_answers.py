@@ -85,3 +85,10 @@ def test_annotations_of_another_build_are_an_api_error() -> None:
     with pytest.raises(ApiError, match="'b2'"):
         answers.annotations_from(data, "b1")
     assert answers.annotations_from(data[:1], "b1") == {"mine": "1"}
+
+
+def test_a_progress_answer_about_another_job() -> None:
+    with pytest.raises(ApiError, match="'other-job'"):
+        answers.progress_from(_answer({"_id": "other-job", "location": {}}), "p1")
+    assert answers.progress_from(_answer({"_id": "p1"}), "p1") == {"_id": "p1"}
+    assert answers.progress_from(_answer({"location": {}}), "p1") == {"location": {}}

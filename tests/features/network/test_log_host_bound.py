@@ -31,7 +31,7 @@ def test_a_dripping_log_host_ends_within_the_bound(
     emu = emulator(CLI_SCENARIO, clock=fake_clock, api_key=API_KEY)
     closed = threading.Event()
     with scripted_server(dripping(closed)) as log_host:
-        where = {"_id": "p", "location": {"type": "storage", "url": f"{log_host}/log.json"}}
+        where = {"location": {"type": "storage", "url": f"{log_host}/log.json"}}
         emu.add_fault(
             Fault(
                 "GET",

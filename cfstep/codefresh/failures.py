@@ -100,8 +100,8 @@ def no_answer(exc: BaseException, url: str) -> TransportError:
     tls = _first(causes, ssl.SSLError)
     if tls is not None and tls.reason == "WRONG_VERSION_NUMBER":  # an HTTP answer to TLS
         return TlsMismatch(
-            f"{host} speaks plain HTTP, not TLS — CF_URL starts with https:// on a port that "
-            f"serves http: write http://{host}, or give the port that serves https",
+            f"{host} speaks plain HTTP, not TLS: an https:// URL on a port that serves http — "
+            f"write CF_URL as http://{host}, or give the port that serves https",
             maybe_processed=False,
         )
     if _first(causes, requests.exceptions.ProxyError) is not None:

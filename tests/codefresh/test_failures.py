@@ -81,7 +81,7 @@ def test_https_on_a_plain_http_port_is_named(emulator: Callable[..., Emulator]) 
     found = _failure(emu.url.replace("http://", "https://"))
     assert isinstance(found, TlsMismatch)
     assert not found.retryable
-    assert f"write http://127.0.0.1:{emu.port}" in str(found)
+    assert f"write CF_URL as http://127.0.0.1:{emu.port}" in str(found)
 
 
 def test_http_on_a_tls_port_is_named(tls_emu: Emulator) -> None:

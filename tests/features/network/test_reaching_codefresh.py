@@ -56,7 +56,7 @@ def test_https_on_the_http_port_is_named_at_once(
     url = emu.url.replace("http://", "https://")
     res = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok", CF_URL=url), clock=fake_clock)
     assert res.code == 4, res.stderr
-    assert f"write http://127.0.0.1:{emu.port}" in res.stderr_lines[-1]
+    assert f"write CF_URL as http://127.0.0.1:{emu.port}" in res.stderr_lines[-1]
     assert fake_clock.sleeps == []  # the same answer every time: not retried
     assert emu.requests == []
 

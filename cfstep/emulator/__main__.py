@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from cfstep.emulator.emulator import Emulator
+from cfstep.emulator.emulator import DEFAULT_API_KEY, Emulator
 from cfstep.emulator.scenario import ScenarioError
 
 
@@ -22,7 +22,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--scenario", help="scenario YAML file (default: the demo scenario)")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    parser.add_argument("--api-key", default="test-api-key", help="the key clients must send")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key clients must send")
     parser.add_argument(
         "--print-env", action="store_true", help="also print `export CF_URL=... CF_API_KEY=...`"
     )

@@ -3,13 +3,18 @@ input and says what to do (README, "Inputs")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import pytest
 
-from cfstep.emulator import Emulator
+from cfstep import cli
+from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
-from harness import API_KEY, base_env, run_step
+from harness import API_KEY, Result, base_env, run_step
 
 SCENARIO = {
     "pipelines": {
@@ -21,6 +26,46 @@ SCENARIO = {
 @pytest.fixture
 def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
     return emulator(SCENARIO, clock=fake_clock, api_key=API_KEY)
+
+
+def _run_with_key(
+    emu: Emulator, key: str, env: Mapping[str, str], tmp_path: Path, argv: Sequence[str] = ()
+) -> Result:
+    """The real entrypoint, without the harness's leak scan: a key of a few letters is in
+    ordinary words (`x` in `existing`), which is the point here."""
+    out, err = io.StringIO(), io.StringIO()
+    environ = {**base_env(emu), "CF_VOLUME_PATH": str(tmp_path), **env, "CF_API_KEY": key}
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv), environ, meta_export=tmp_path / "no-meta" / "export")
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def test_a_short_key_garbles_no_message(emu: Emulator, tmp_path: Path) -> None:
+    """`CF_API_KEY=demo` once printed `…/run/***%2Fdeploy`."""
+    result = _run_with_key(emu, "demo", {"PIPELINE_ID": "demo/deploy"}, tmp_path)
+    assert result.code == 4  # the emulator refuses the key
+    warning, triggering, closing = result.stderr_lines
+    assert warning.startswith("warning: CF_API_KEY looks too short to be a Codefresh key (4 ")
+    assert triggering.startswith("Triggering demo/deploy ")
+    assert "/api/pipelines/run/demo%2Fdeploy?reqId=" in closing
+    assert "***" not in closing
+
+
+def test_a_one_letter_key_leaves_words_whole(emu: Emulator, tmp_path: Path) -> None:
+    """`CF_API_KEY=x` once printed `e***isting build`."""
+    result = _run_with_key(emu, "x", {}, tmp_path)
+    assert result.code == 5
+    assert "or BUILD_ID to follow an existing build" in result.stderr_lines[-1]
+    assert "***" not in result.stderr
+
+
+def test_a_short_key_standing_alone_is_still_masked(emu: Emulator, tmp_path: Path) -> None:
+    body = json.dumps({"message": "the key demo is not valid"}).encode()
+    emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=401, body=body))
+    result = _run_with_key(emu, "demo", {"PIPELINE_ID": "demo/deploy"}, tmp_path)
+    assert result.code == 4
+    assert "(the key *** is not valid)" in result.stderr_lines[-1]
+    assert "run/demo%2Fdeploy" in result.stderr_lines[-1]
 
 
 def test_a_url_ending_in_api_is_corrected(emu: Emulator, fake_clock: FakeClock) -> None:

@@ -51,9 +51,15 @@ def json_as_yaml(text: str) -> list[str] | dict[str, str] | None:
 
 
 def load_yaml(
-    name: str, text: str, *, where: str = "the value", dates_as_text: bool = False
+    name: str,
+    text: str,
+    *,
+    where: str = "the value",
+    dates_as_text: bool = False,
+    fix: str = "fix the syntax",
 ) -> object:
-    """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one."""
+    """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one,
+    with `fix` as what to do."""
     import yaml  # only for an input that needs YAML: keeps the common start-up light
 
     if "\x00" in text:
@@ -67,9 +73,7 @@ def load_yaml(
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid syntax"
-        raise InputError(
-            f"{name}: {where} is not valid YAML/JSON ({problem}{at}) — fix the syntax"
-        ) from exc
+        raise InputError(f"{name}: {where} is not valid YAML/JSON ({problem}{at}) — {fix}") from exc
     finally:
         if loader is not None:
             loader.dispose()

@@ -59,6 +59,8 @@ def read(
     default_pipeline: str | None = None,
 ) -> tuple[ChildSpec, ...]:
     pipeline = given.text("PIPELINE_ID")
+    if pipeline:
+        values.pipeline_name("PIPELINE_ID", pipeline)
     pipelines_text = given.text("PIPELINES")
     if not pipelines_text and not following_existing:
         pipeline = pipeline or default_pipeline

@@ -138,6 +138,7 @@ def check(data: object, where: str) -> PipelineSpec:
             f"{NAME}: {where}: metadata.name {shown(str(name))} is not "
             "project/pipeline — put the pipeline in a project, e.g. my-project/deploy"
         )
+    values.pipeline_name(f"{NAME}: {where}: metadata.name", name)
     if not isinstance(data.get("spec", {}), dict):
         raise InputError(f"{NAME}: {where}: spec is not a map — give the pipeline's spec as a map")
     try:

@@ -89,3 +89,40 @@ def test_a_page_of_codefresh_as_url_is_refused(emu: Emulator, fake_clock: FakeCl
         "— give the address alone: https://g.codefresh.io"
     ]
     assert result.requests == []
+
+
+def test_a_list_missing_its_bracket_is_not_sent(emu: Emulator, fake_clock: FakeClock) -> None:
+    """`VARIABLE='[APP_VERSION=1.2.3, NOTE=a'` was once sent as the key `[APP_VERSION`."""
+    env = base_env(emu, PIPELINE_ID="demo/deploy", VARIABLE="[APP_VERSION=1.2.3, NOTE=a")
+    result = run_step(emu, env, clock=fake_clock)
+    assert result.code == 5
+    assert result.stderr_lines == [
+        "cfstep: VARIABLE: the value is not valid YAML/JSON (expected ',' or ']', but got "
+        "'<stream end>' at line 1, column 27) — close the list, quote an item that holds `: ` "
+        "or `, `, or give one item per line without brackets or dashes"
+    ]
+    assert result.requests == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["-v", '"APP_VERSION"=1.2.3'], {}),
+        ([], {"VARIABLE": "{APP_VERSION=1.2.3}"}),
+        ([], {"VARIABLE_FILE": "{vars}"}),
+        ([], {"PIPELINES": '[{pipeline: demo/deploy, variables: ["[A=1"]}]'}),
+    ],
+    ids=["quoted-key-flag", "braced-env", "variable-file", "pipelines-item"],
+)
+def test_a_key_that_is_not_a_variable_name_is_exit_5(
+    emu: Emulator, fake_clock: FakeClock, tmp_path: Path, argv: list[str], env: dict[str, str]
+) -> None:
+    (tmp_path / "vars.yml").write_text("'[APP_VERSION': 1.2.3\n")
+    env = {k: v.replace("{vars}", str(tmp_path / "vars.yml")) for k, v in env.items()}
+    pipeline = {} if "PIPELINES" in env else {"PIPELINE_ID": "demo/deploy"}
+    result = run_step(emu, base_env(emu, **pipeline, **env), argv, clock=fake_clock)
+    assert result.code == 5, result.stderr
+    (line,) = result.stderr_lines
+    assert "— " in line
+    assert "is not a variable name" in line or "not valid YAML" in line or "a map" in line
+    assert result.requests == []

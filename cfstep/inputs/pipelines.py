@@ -99,7 +99,9 @@ def _kind(value: object) -> str:
 def _pack(name: str, value: object) -> object:
     text = str(_text(name, value)).lower()
     if text not in PACK_NAMES:
-        raise InputError(f"{name}: {text!r} is not one of {', '.join(PACK_NAMES)}")
+        raise InputError(
+            f"{name}: {text!r} is not one of {', '.join(PACK_NAMES)} — give one of them"
+        )
     return text
 
 

@@ -126,3 +126,18 @@ def test_a_key_that_is_not_a_variable_name_is_exit_5(
     assert "— " in line
     assert "is not a variable name" in line or "not valid YAML" in line or "a map" in line
     assert result.requests == []
+
+
+def test_a_bad_condition_says_what_to_change(emu: Emulator, fake_clock: FakeClock) -> None:
+    """`"${{X}}" == 42` once got a reason that contradicted itself, and no fix."""
+    env = base_env(emu, PIPELINE_ID="demo/deploy", CONDITION_ALL='"${{X}}" == 42', X="1")
+    result = run_step(emu, env, clock=fake_clock)
+    assert result.code == 5
+    assert result.stderr_lines == [
+        "cfstep: CONDITION_ALL condition 'condition' cannot be evaluated: The operator == "
+        "cannot be used with string,number: both sides must be of one type: two numbers, two "
+        'strings or two booleans (null and a string may be compared); text: "1" == 42 — '
+        'quote the number to compare text ("42"), or make the text a number: '
+        'Number("${{NAME}}")'
+    ]
+    assert result.requests == []

@@ -9,15 +9,16 @@ to run, the children and the specs applied before them, in `cfstep.inputs.childr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
 from cfstep import documents
 from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.inputs import access, children
+from cfstep.inputs import access, children, spelling
 from cfstep.inputs.given import Given
-from cfstep.inputs.options import BY_ENV, OPTIONS
+from cfstep.inputs.options import BY_ENV, ENV_NAMES, OPTIONS
 from cfstep.model import DEFAULT_URL, Config, Platform
 
 # What the build running the step hands to the HTTP session: proxies (in either case) and
@@ -38,7 +39,27 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         from_flags = flags.parse_flags(argv)
     else:
         from_flags = {}
-    return _build_config(Given(from_flags, environ), environ)
+    given = Given(from_flags, environ)
+    misses = spelling.near_misses(
+        environ, [name for name in ENV_NAMES if not given.flag_or_env_given(name)]
+    )
+    try:
+        config = _build_config(given, environ)
+    except InputError as exc:
+        # A misspelt name is often why an input is missing: say so on the same line.
+        hints = [
+            f"{name} is set: did you mean {known}?"
+            for name, known in misses
+            if exc.message.startswith(f"{known}:")
+        ]
+        if hints:
+            raise InputError(f"{exc.message} ({' '.join(hints)})") from exc
+        raise
+    warnings = tuple(
+        f"warning: {name} is not an input of cfstep and is ignored — did you mean {known}?"
+        for name, known in misses
+    )
+    return dataclasses.replace(config, notices=config.notices + warnings)
 
 
 def platform(environ: Mapping[str, str]) -> Platform:

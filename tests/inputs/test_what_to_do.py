@@ -10,8 +10,10 @@ from pathlib import Path
 import cfstep
 
 ERRORS = {"InputError", "ConditionError", "TooComplex"}
-# Messages that are parts of another: the caller wraps them with the fix.
+# Messages that are parts of another (the caller wraps them with the fix), or another's
+# message with a hint added.
 INNER = {
+    ("inputs/config.py", "parse"),  # a near-miss hint after a message that has its fix
     ("conditions/__init__.py", "_check_length"),  # wrapped by decide's message
     ("conditions/__init__.py", "evaluate"),  # tevale's words, wrapped by decide's message
     ("documents.py", "_refuse"),  # its `problem` argument carries the fix

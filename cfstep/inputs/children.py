@@ -10,7 +10,6 @@ spec".
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
 from cfstep import documents
@@ -124,8 +123,8 @@ def _forwarded(given: Given, environ: Mapping[str, str]) -> tuple[tuple[str, str
     forwarded = []
     for name in given.items("FORWARD"):
         if name not in environ:
-            print(
-                f"cfstep: FORWARD: {name} is not set in this build; not forwarded", file=sys.stderr
+            given.warnings.append(
+                f"warning: FORWARD: {name} is not set in this build; not forwarded"
             )
             continue
         forwarded.append((name, environ[name]))

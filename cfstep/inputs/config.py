@@ -55,9 +55,12 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         if hints:
             raise InputError(f"{exc.message} ({' '.join(hints)})") from exc
         raise
-    warnings = tuple(
-        f"warning: {name} is not an input of cfstep and is ignored — did you mean {known}?"
-        for name, known in misses
+    warnings = (
+        *given.warnings,
+        *(
+            f"warning: {name} is not an input of cfstep and is ignored — did you mean {known}?"
+            for name, known in misses
+        ),
     )
     return dataclasses.replace(config, notices=config.notices + warnings)
 

@@ -27,6 +27,8 @@ class Given:
     def __init__(self, from_flags: dict[str, Any], environ: Mapping[str, str]) -> None:
         self.flags = from_flags
         self.environ = environ
+        # Lines for the user about what was given, printed before anything starts.
+        self.warnings: list[str] = []
         positional = self.flags.pop("positional_pipeline", None)
         if positional is not None:
             if self.flags.get("PIPELINE_ID") not in (None, positional):

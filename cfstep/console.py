@@ -88,7 +88,7 @@ _SEQUENCE = (
     r"|\x1b[ -/]*[0-~]"
 )
 _LONE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-_UNSAFE = re.compile(_LONE)
+_CONTROLS = re.compile(_LONE)
 _CONTROL = re.compile(rf"(?P<crlf>\r+(?=\n))|(?P<sequence>{_SEQUENCE})|{_LONE}")
 _SEQUENCES = re.compile(_SEQUENCE)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -97,9 +97,9 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def safe_for_terminal(text: str) -> str:
     """The text with its colours kept and every other control sequence dropped or shown
     escaped; line breaks (and a CR before one) and tabs are kept."""
-    if _UNSAFE.search(text) is None:
+    if _CONTROLS.search(text) is None:  # a fast scan: most lines hold no control at all
         return text
-    if _UNSAFE.search(_SGR.sub("", text)) is None:  # colours only: a child's usual log
+    if _CONTROLS.search(_SGR.sub("", text)) is None:  # colours only: a child's usual log
         return text
     return _CONTROL.sub(_made_safe, text)
 

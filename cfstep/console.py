@@ -65,7 +65,7 @@ class Console:
 
     def closing_line(self, line: str) -> None:
         """The line a run ends with: exactly one printable line, whatever bytes a server's
-        message put into it (README, "Exit codes")."""
+        message put into it (README, "Exit codes"; docs/inputs.md)."""
         self._write(self.mask(one_printable_line(line)) + "\n", self._err or sys.stderr)
 
     def _write(self, text: str, stream: TextIO) -> None:
@@ -74,7 +74,8 @@ class Console:
             stream.flush()
 
 
-# What a terminal acts on instead of showing (README, "Safety"). Colour (SGR: `ESC [ … m`)
+# What a terminal acts on instead of showing (docs/inputs.md, "Text from outside, on a
+# terminal"). Colour (SGR: `ESC [ … m`)
 # is kept, since a child's log is shown as Codefresh shows it; every other sequence is
 # dropped whole: CSI (screen clears, cursor moves), OSC (the window title, the clipboard
 # with OSC 52), DCS, SOS, PM and APC strings, other ESC sequences, and their 8-bit (C1)

@@ -92,7 +92,8 @@ def load_yaml_or_none(name: str, text: str) -> object | None:
 
 def read_text_file(name: str, path_text: str, *, limit: int = MAX_FILE_BYTES) -> str:
     """The UTF-8 text of the regular file at `path_text`, at most `limit` bytes; InputError
-    naming `name` otherwise. The one reader of every file an input names (README, "Safety")."""
+    naming `name` otherwise. The one reader of every file an input names (docs/inputs.md,
+    "Files that inputs name")."""
     data = read_regular_file(name, path_text, limit)
     if len(data) > limit:
         raise InputError(f"{name}: {path_text} is larger than {_size(limit)} — give a smaller file")

@@ -5,8 +5,8 @@ A server, a proxy or a child's log may echo a secret as written, JSON- or repr-e
 whitespace collapsed or its lines joined, or any mix of these. Rather than list those forms,
 each secret becomes one pattern built character by character: a character matches itself or
 any of its encodings, and a run of whitespace matches any run of whitespace or escaped
-whitespace. So every combination of the forms is masked by the same mechanism (README,
-"Decisions where the contract is silent": masking).
+whitespace. So every combination of the forms is masked by the same mechanism
+(docs/inputs.md, "Masking: one mechanism for every form").
 
 A credential that is not a text the user wrote is registered as a secret of its own: the
 base64 of a proxy's `user:password` (its `Proxy-Authorization` header), added by the
@@ -31,7 +31,9 @@ MIN_MASKED_CUT = 3
 # Characters no encoding the step meets changes (percent-encoding keeps them, JSON and repr
 # never escape them): a secret's longest run of them is in every form of it, which lets
 # `mask` skip a secret's pattern for a text that cannot hold it.
-_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_UNRESERVED_TEXT = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_PLAIN = frozenset(_UNRESERVED_TEXT)
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9._~-]+")
 # The characters the encodings write their escapes with are encoded in turn when encodings
 # are chained (JSON, then percent-encoding: `\u001b` → `%5Cu001b`).
 _BACKSLASH = r"(?:\\|%(?:25)*5[cC])"
@@ -73,9 +75,6 @@ class Masker:
         # Longest first, so a secret that contains another is masked whole.
         self._ordered = sorted(self._secrets.values(), key=lambda s: len(s.text), reverse=True)
 
-    def __bool__(self) -> bool:
-        return bool(self._ordered)
-
     def mask(self, text: str) -> str:
         for secret in self._ordered:
             text = secret.hide(text)
@@ -91,7 +90,7 @@ class Masker:
                 continue
             for form in secret.cut_forms:
                 tail = head[-(len(form) - 1) :] if len(form) > 1 else ""
-                start = tail.find(form[0]) if form else -1
+                start = tail.find(form[0])
                 while start != -1 and len(tail) - start >= MIN_MASKED_CUT:
                     if form.startswith(tail[start:]):
                         return head[: len(head) - len(tail) + start] + MASK
@@ -115,7 +114,7 @@ class _Secret:
     def __init__(self, text: str, *, standalone: bool) -> None:
         self.text = text
         self.standalone = standalone
-        runs = re.findall(r"[A-Za-z0-9._~-]+", text)
+        runs = _PLAIN_RUN.findall(text)
         self.anchor = max(runs, key=len) if runs else ""
         self.cut_forms = tuple(dict.fromkeys((text, _json_escaped(text), percent_encoded(text))))
         self._pattern: re.Pattern[str] | None = None
@@ -185,7 +184,7 @@ def _json_escaped(text: str) -> str:
     return json.dumps(text)[1:-1]
 
 
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_UNRESERVED = frozenset(_UNRESERVED_TEXT.encode("ascii"))
 
 
 def percent_encoded(value: str) -> str:

@@ -40,7 +40,7 @@ from typing import Any
 from cfstep.emulator import Emulator
 
 BENCH = Path(__file__).resolve().parent
-API_KEY = "bench-api-key-0123456789abcdef"
+API_KEY = "be0c0ffee0123456789abcde.bench-api-key-0123456789abcdef01"
 RSS_LIMIT_MB = 60.0
 MIN_SECONDS, MAX_SECONDS = 3.0, 10.0
 

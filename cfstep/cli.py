@@ -8,10 +8,11 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from cfstep import outputs
+from cfstep import masking, outputs
 from cfstep.cancel import CancelGuard
 from cfstep.console import Console
 from cfstep.errors import CfstepError
+from cfstep.inputs import access
 from cfstep.inputs import config as inputs
 from cfstep.model import ExitCode, Outcome
 from cfstep.timing import Clock, Jitter, Sleep, jitter
@@ -35,6 +36,9 @@ def main(
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
     console = Console()
+    # Before parsing: an error about a malformed input must not print the key or a secret.
+    for key in _key_candidates(argv, environ):
+        console.add_secrets([key], standalone=len(key) < access.CODEFRESH_KEY_LENGTH)
     console.add_secrets(_secret_candidates(argv, environ))
     guard = CancelGuard().install()
     try:
@@ -49,16 +53,17 @@ def main(
             meta_export=meta_export,
         )
     except CfstepError as exc:
-        console.say(f"cfstep: {exc.message}")
+        console.closing_line(f"cfstep: {exc.message}")
         return exc.exit_code
     except SystemExit as exc:  # --help and --version: argparse has printed them
         return exc.code if isinstance(exc.code, int) else 0
     except Exception:
         import traceback  # only for a bug: not paid on every start
 
-        console.say(
-            "cfstep: internal error (a bug in cfstep, not in your build); please "
-            "report it with this traceback:\n" + traceback.format_exc(limit=8)
+        console.say(traceback.format_exc(limit=8).rstrip("\n"))
+        console.closing_line(
+            "cfstep: internal error (a bug in cfstep, not in your build) — please report it "
+            "with the traceback above"
         )
         return ExitCode.INTERNAL_ERROR
     finally:
@@ -168,56 +173,75 @@ def _send(
     return compose.run(config, runtime, exporter, client())
 
 
-def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:
-    """Values to mask before parsing has even succeeded: an error about a malformed input
-    must not print the key or a secret."""
+def _key_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """The API key as given, before parsing: CF_API_KEY and `--api-key`."""
     found = [environ.get("CF_API_KEY", "")]
+    for i, arg in enumerate(argv):
+        if arg == "--api-key" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif arg.startswith("--api-key="):
+            found.append(arg.partition("=")[2])
+    return [key.strip() for key in found if key.strip()]
+
+
+def _secret_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """The other values to mask before parsing: SECRETS values and proxy credentials."""
+    found = []
     for line in environ.get("SECRETS", "").splitlines():
         found.append(line.partition("=")[2].strip().strip("'\""))
     for i, arg in enumerate(argv):
-        for flag in ("--api-key", "-S", "--secret"):
+        for flag in ("-S", "--secret"):
             if arg == flag and i + 1 < len(argv):
-                found.append(argv[i + 1].partition("=")[2] if flag != "--api-key" else argv[i + 1])
+                found.append(argv[i + 1].partition("=")[2])
             elif arg.startswith(flag + "="):
-                value = arg[len(flag) + 1 :]
-                found.append(value if flag == "--api-key" else value.partition("=")[2])
-    found += proxy_passwords(environ)
+                found.append(arg[len(flag) + 1 :].partition("=")[2])
     found += proxy_credentials(environ)
     return [v for v in found if v]
+
+
+_PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
 
 
 def proxy_passwords(environ: Mapping[str, str]) -> list[str]:
     """The password of `http://user:password@proxy:3128` in a proxy variable: a secret, as
     the key is; both as written and percent-decoded (as it is sent)."""
     found = []
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
-        for value in (environ.get(name, ""), environ.get(name.lower(), "")):
-            authority = value.partition("://")[2].partition("/")[0]
-            userinfo, at, _ = authority.rpartition("@")
-            password = userinfo.partition(":")[2] if at else ""
-            if password:
-                found.append(password)
-                if "%" in password:
-                    from urllib.parse import unquote  # rare: a percent-encoded proxy password
-
-                    found.append(unquote(password))
+    for _, password in _proxy_user_info(environ):
+        found.append(password)
+        if "%" in password:
+            found.append(_unquote(password))
     return found
 
 
 def proxy_credentials(environ: Mapping[str, str]) -> list[str]:
-    """The `user:password` pair of a proxy variable, as written and percent-decoded: what a
-    proxy's Basic authentication encodes (base64 of the pair), which a proxy may echo back."""
-    found = []
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
-        for value in (environ.get(name, ""), environ.get(name.lower(), "")):
-            userinfo, at, _ = value.partition("://")[2].partition("/")[0].rpartition("@")
-            if at and ":" in userinfo and userinfo.partition(":")[2]:
-                found.append(userinfo)
-                if "%" in userinfo:
-                    from urllib.parse import unquote  # rare: a percent-encoded proxy password
-
-                    found.append(unquote(userinfo))
+    """Every proxy password, and the `Proxy-Authorization` value sent with it (the base64 of
+    `user:password`, which a proxy's 407 may echo back)."""
+    found = proxy_passwords(environ)
+    for user, password in _proxy_user_info(environ):
+        pairs = {(user, password), (_unquote(user), _unquote(password))}
+        found += [form for u, p in pairs for form in masking.basic_credentials(u, p)]
     return found
+
+
+def _proxy_user_info(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """`(user, password)` of each proxy variable that has a password, as written."""
+    found = []
+    for name in _PROXY_NAMES:
+        for value in (environ.get(name, ""), environ.get(name.lower(), "")):
+            authority = value.partition("://")[2].partition("/")[0]
+            userinfo, at, _ = authority.rpartition("@")
+            user, _, password = userinfo.partition(":")
+            if at and password:
+                found.append((user, password))
+    return found
+
+
+def _unquote(text: str) -> str:
+    if "%" not in text:
+        return text
+    from urllib.parse import unquote  # rare: a percent-encoded proxy user or password
+
+    return unquote(text)
 
 
 if __name__ == "__main__":

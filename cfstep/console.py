@@ -1,84 +1,136 @@
-"""Everything cfstep prints goes through here, so no secret value can reach the log.
+"""Everything cfstep prints goes through here, so no secret value and no terminal control
+sequence can reach the log.
 
-Diagnostics go to stderr; data (the dry run's request) to stdout.
+Diagnostics go to stderr; data (the dry run's requests and what it would change) to stdout.
+Every text is made safe for a terminal, then masked (`cfstep.masking`), then written: the
+child's log, a server's message and cfstep's own lines alike.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 import threading
 from collections.abc import Iterable
+
+from cfstep.masking import CUT, MASK, Masker, percent_encoded
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from typing import TextIO
 
-MASK = "***"
-CUT = "…"
-"""Ends a text cut short (`clip`): a secret's beginning just before it is masked too."""
-MIN_MASKED_LINE = 6
-"""A line of a multi-line secret (a PEM key) is masked on its own from this length: a
-shorter one (`-----`, `==`) says nothing and would mask ordinary text."""
-MIN_MASKED_CUT = 3
-"""A secret's beginning left before CUT is masked from this length."""
+__all__ = [
+    "CUT",
+    "MASK",
+    "Console",
+    "clip",
+    "duration",
+    "one_printable_line",
+    "percent_encoded",
+    "safe_for_terminal",
+    "shown",
+]
 
 
 class Console:
     def __init__(self, *, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self._out = out
         self._err = err
-        self._secrets: list[str] = []
+        self._masker = Masker()
         # Live logs print from their own threads: one line (or block) at a time.
         self._lock = threading.Lock()
 
-    def add_secrets(self, values: Iterable[str]) -> None:
+    def add_secrets(self, values: Iterable[str], *, standalone: bool = False) -> None:
         """Mask these values, also in every form a message may give them: escaped,
-        percent-encoded, whitespace-collapsed, line by line, or cut short."""
-        forms = set(self._secrets)
-        for value in values:
-            if value:
-                forms.update(_forms(value))
-        forms.discard("")
-        # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted(forms, key=len, reverse=True)
+        percent-encoded, whitespace-collapsed, line by line, cut short, or any mix of these.
+        `standalone`: only where a value stands alone, never inside a longer word (a key too
+        short to be a Codefresh key)."""
+        self._masker.add(values, standalone=standalone)
 
     def mask(self, text: str) -> str:
         """The text as it may be shown: call it on the final text, after any cutting,
         escaping or joining of lines."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
-        if CUT in text and self._secrets:
-            pieces = text.split(CUT)
-            text = CUT.join([*(self._mask_cut(p) for p in pieces[:-1]), pieces[-1]])
-        return text
-
-    def _mask_cut(self, head: str) -> str:
-        """`head` with a secret's beginning at its end masked: the text was cut there."""
-        for secret in self._secrets:
-            tail = head[-(len(secret) - 1) :] if len(secret) > 1 else ""
-            start = tail.find(secret[0])
-            while start != -1 and len(tail) - start >= MIN_MASKED_CUT:
-                if secret.startswith(tail[start:]):
-                    return head[: len(head) - len(tail) + start] + MASK
-                start = tail.find(secret[0], start + 1)
-        return head
+        return self._masker.mask(text)
 
     def say(self, line: str) -> None:
-        self._write(self.mask(line) + "\n", self._err or sys.stderr)
+        self._write(self.mask(safe_for_terminal(line)) + "\n", self._err or sys.stderr)
 
     def say_lines(self, lines: list[str]) -> None:
         """Several lines in one write: a child's log can be thousands of lines a second."""
-        self._write(self.mask("\n".join(lines)) + "\n", self._err or sys.stderr)
+        text = safe_for_terminal("\n".join(lines))
+        self._write(self.mask(text) + "\n", self._err or sys.stderr)
 
     def data(self, text: str) -> None:
-        self._write(self.mask(text) + "\n", self._out or sys.stdout)
+        self._write(self.mask(safe_for_terminal(text)) + "\n", self._out or sys.stdout)
+
+    def closing_line(self, line: str) -> None:
+        """The line a run ends with: exactly one printable line, whatever bytes a server's
+        message put into it (README, "Exit codes"; docs/inputs.md)."""
+        self._write(self.mask(one_printable_line(line)) + "\n", self._err or sys.stderr)
 
     def _write(self, text: str, stream: TextIO) -> None:
         with self._lock:
             stream.write(text)
             stream.flush()
+
+
+# What a terminal acts on instead of showing (docs/inputs.md, "Text from outside, on a
+# terminal"). Colour (SGR: `ESC [ … m`)
+# is kept, since a child's log is shown as Codefresh shows it; every other sequence is
+# dropped whole: CSI (screen clears, cursor moves), OSC (the window title, the clipboard
+# with OSC 52), DCS, SOS, PM and APC strings, other ESC sequences, and their 8-bit (C1)
+# forms. A control character on its own (a lone ESC, BEL, NUL, a CR not ending a line,
+# backspace, DEL, a bidirectional override) is shown escaped, so that nothing can hide or
+# overwrite what was printed before it.
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_SEQUENCE = (
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+_LONE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+_CONTROLS = re.compile(_LONE)
+_CONTROL = re.compile(rf"(?P<crlf>\r+(?=\n))|(?P<sequence>{_SEQUENCE})|{_LONE}")
+_SEQUENCES = re.compile(_SEQUENCE)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def safe_for_terminal(text: str) -> str:
+    """The text with its colours kept and every other control sequence dropped or shown
+    escaped; line breaks (and a CR before one) and tabs are kept."""
+    if _CONTROLS.search(text) is None:  # a fast scan: most lines hold no control at all
+        return text
+    if _CONTROLS.search(_SGR.sub("", text)) is None:  # colours only: a child's usual log
+        return text
+    return _CONTROL.sub(_made_safe, text)
+
+
+def _made_safe(match: re.Match[str]) -> str:
+    if match["crlf"] is not None:
+        return ""
+    sequence = match["sequence"]
+    if sequence is not None:
+        return sequence if _SGR.fullmatch(sequence) else ""
+    return _escaped(match.group())
+
+
+def one_printable_line(text: str) -> str:
+    """The text as one line of printable characters: every control sequence dropped (colour
+    too), every other character that is not printable (a line break, a tab, NUL, a lone
+    surrogate) shown escaped."""
+    if text.isprintable():
+        return text
+    text = _SEQUENCES.sub("", text)
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    if c in _NAMED:
+        return _NAMED[c]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def shown(value: str, limit: int = 80) -> str:
@@ -91,40 +143,6 @@ def clip(text: str, limit: int) -> str:
     """At most `limit` characters, ending in CUT when cut, so that `Console.mask` still
     masks a secret cut in half."""
     return text if len(text) <= limit else text[:limit] + CUT
-
-
-def _forms(value: str) -> set[str]:
-    """The secret as messages may show it: as is, with its whitespace collapsed or its lines
-    joined; each of those JSON-escaped, repr-escaped, with `\\` doubled, `"` escaped, line
-    breaks written `\\n`, percent-encoded; and each long line of a multi-line secret."""
-    found: set[str] = set()
-    for text in {value, " ".join(value.split()), " ".join(value.splitlines())}:
-        found.update(
-            {
-                text,
-                json.dumps(text)[1:-1],
-                json.dumps(text, ensure_ascii=False)[1:-1],
-                repr(text)[1:-1],
-                text.replace("\\", "\\\\"),
-                text.replace('"', '\\"'),
-                text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r"),
-                percent_encoded(text),
-            }
-        )
-    lines = [line.strip() for line in value.splitlines()]
-    if len(lines) > 1:
-        found.update(line for line in lines if len(line) >= MIN_MASKED_LINE)
-    return found
-
-
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def percent_encoded(value: str) -> str:
-    """`urllib.parse.quote(value, safe="")`, without importing urllib.parse on start-up."""
-    return "".join(
-        chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in value.encode("utf-8", "surrogatepass")
-    )
 
 
 def duration(seconds: float) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 from cfstep.errors import InputError
 
@@ -50,9 +51,15 @@ def json_as_yaml(text: str) -> list[str] | dict[str, str] | None:
 
 
 def load_yaml(
-    name: str, text: str, *, where: str = "the value", dates_as_text: bool = False
+    name: str,
+    text: str,
+    *,
+    where: str = "the value",
+    dates_as_text: bool = False,
+    fix: str = "fix the syntax",
 ) -> object:
-    """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one."""
+    """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one,
+    with `fix` as what to do."""
     import yaml  # only for an input that needs YAML: keeps the common start-up light
 
     if "\x00" in text:
@@ -66,9 +73,7 @@ def load_yaml(
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid syntax"
-        raise InputError(
-            f"{name}: {where} is not valid YAML/JSON ({problem}{at}) — fix the syntax"
-        ) from exc
+        raise InputError(f"{name}: {where} is not valid YAML/JSON ({problem}{at}) — {fix}") from exc
     finally:
         if loader is not None:
             loader.dispose()
@@ -85,24 +90,55 @@ def load_yaml_or_none(name: str, text: str) -> object | None:
         return None
 
 
-def read_text_file(name: str, path_text: str) -> str:
+def read_text_file(name: str, path_text: str, *, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of the regular file at `path_text`, at most `limit` bytes; InputError
+    naming `name` otherwise. The one reader of every file an input names (docs/inputs.md,
+    "Files that inputs name")."""
+    data = read_regular_file(name, path_text, limit)
+    if len(data) > limit:
+        raise InputError(f"{name}: {path_text} is larger than {_size(limit)} — give a smaller file")
     try:
-        # Read at most one byte past the limit: the size a device (/dev/urandom) or a pipe
-        # reports says nothing, and reading it whole would never end.
-        with open(path_text, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError(f"{name}: {path_text} is larger than 1 MB — give a smaller file")
-        # As text mode would: universal newlines.
-        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: {path_text} is not UTF-8 text — give a text file") from exc
+    # As text mode would: universal newlines.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_regular_file(name: str, path_text: str, limit: int) -> bytes:
+    """At most `limit + 1` bytes of a regular file. A FIFO, a device, a socket or a folder
+    is refused before it is read, and opened (if at all) without waiting for a writer: a
+    path from a pull request must never block the step or read without end."""
+    try:
+        _refuse_special(name, path_text, os.stat(path_text).st_mode)
+        fd = os.open(path_text, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(fd, "rb") as file:
+            # Checked again on what was opened: the path may have changed meanwhile.
+            _refuse_special(name, path_text, os.fstat(file.fileno()).st_mode)
+            return file.read(limit + 1)
     except OSError as exc:
         raise InputError(
             f"{name}: cannot read {path_text} ({exc.strerror or exc}) — check the path"
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: {path_text} is not UTF-8 text — give a YAML or JSON file"
-        ) from exc
+
+
+def _refuse_special(name: str, path_text: str, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = "a folder" if stat.S_ISDIR(mode) else _SPECIAL.get(stat.S_IFMT(mode), "not a file")
+    raise InputError(f"{name}: {path_text} is {kind}, not a regular file — give the path of a file")
+
+
+_SPECIAL = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
 
 
 def read_yaml_file(name: str, path_text: str, *, dates_as_text: bool = False) -> object:
@@ -186,12 +222,11 @@ def check_ca_bundle(name: str, path: str) -> None:
     if os.path.isdir(path) and os.access(path, os.R_OK):
         return  # a directory of hashed certificates, as OpenSSL's capath
     try:
-        with open(path, "rb") as file:
-            head = file.read(1 << 20)
-    except OSError as exc:
+        head = read_regular_file(name, path, 1 << 20)
+    except InputError as exc:
         raise InputError(
-            f"{name}: cannot read {path!r} ({exc.strerror}) — give the path of a PEM file "
-            "with the CA certificates to trust"
+            f"{exc.message.partition(' — ')[0]} — give the path of a PEM file with the CA "
+            "certificates to trust"
         ) from None
     if b"CERTIFICATE-----" not in head:
         raise InputError(

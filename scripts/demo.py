@@ -19,7 +19,7 @@ from cfstep.emulator.__main__ import demo_scenario
 
 def main() -> int:
     with (
-        Emulator(demo_scenario(), api_key="demo-api-key") as emu,
+        Emulator(demo_scenario()) as emu,
         tempfile.TemporaryDirectory() as volume,
     ):
         env = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cfstep.emulator import Emulator
+from cfstep.emulator import DEFAULT_API_KEY, Emulator
 from fakeclock import FakeClock
 from scenarios import DEFAULT_SCENARIO
 
@@ -33,7 +33,7 @@ def emulator() -> Iterator[EmulatorFactory]:
         scenario: dict[str, Any] | str | Path | None = None,
         *,
         clock: Callable[[], float] | None = None,
-        api_key: str = "test-api-key",
+        api_key: str = DEFAULT_API_KEY,
     ) -> Emulator:
         kwargs: dict[str, Any] = {"api_key": api_key}
         if clock is not None:

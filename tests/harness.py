@@ -33,7 +33,8 @@ from cfstep.emulator import Emulator, RecordedRequest
 from fakeclock import FakeClock
 
 # Distinctive values: any output that contains LEAK_MARK has leaked one of the first two.
-API_KEY = "key-SENSITIVE-123"
+# As long as a Codefresh key (an id, a dot, a secret): a shorter one draws a warning.
+API_KEY = "5f0c0ffee0c0ffee0c0ffee0.key-SENSITIVE-123-0c0ffee0c0ffee"
 SECRET = "secret-SENSITIVE-456"  # noqa: S105 - a test value, distinctive to spot leaks
 SECOND_SECRET = "pa55w0rd;with=specials&more"  # noqa: S105 - changes when escaped or encoded
 LEAK_MARK = "SENSITIVE"

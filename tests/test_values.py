@@ -70,7 +70,6 @@ def test_not_a_whole_number(text: str) -> None:
         ("[a, b]", ("a", "b")),  # a YAML flow list: its items
         ("- 1\n- true\n- 2.5\n-\n", ("1", "true", "2.5", "")),
         ("- 'x: y'\n", ("x: y",)),
-        ("[not yaml\nsecond", ("[not yaml", "second")),  # invalid YAML: lines
         ("# just a comment\nvalue", ("# just a comment", "value")),
         ("A=1\n- B=2", ("A=1", "- B=2")),  # not a list: lines, taken raw
         ("key: value", ("key: value",)),  # a map is not a list: the raw text

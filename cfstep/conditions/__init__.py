@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cfstep.conditions import _regex
+from cfstep.conditions import _advice, _regex
 from cfstep.conditions._evaluate import evaluate_tree
 from cfstep.conditions._js import JS_WHITESPACE as _JS_TRIM
 from cfstep.conditions._js import JsError
@@ -101,7 +101,7 @@ def parse_conditions(text: str, input_name: str) -> list[tuple[str, str]]:
             if not isinstance(expr, str):
                 raise ConditionError(
                     f"{input_name}: the condition {str(key)!r} must be an expression string, "
-                    f"got {type(expr).__name__} {expr!r}; quote it in YAML"
+                    f"got {type(expr).__name__} {_one_line(repr(expr)[:80])} — quote it in YAML"
                 )
             out.append((str(key), expr))
         return out
@@ -111,7 +111,7 @@ def parse_conditions(text: str, input_name: str) -> list[tuple[str, str]]:
             if not isinstance(expr, str):
                 raise ConditionError(
                     f"{input_name}: item {i} must be an expression string, got "
-                    f"{type(expr).__name__} {expr!r}; quote it in YAML"
+                    f"{type(expr).__name__} {_one_line(repr(expr)[:80])} — quote it in YAML"
                 )
             items.append((f"condition_{i}", expr))
         return items
@@ -124,7 +124,10 @@ def _branch_matches(branch: str, item: str, input_name: str) -> bool:
         return branch == item
     source, flags = m.group(1), m.group(2)
     if len(set(flags)) != len(flags) or set(flags) - set("dgimsy"):
-        raise ConditionError(f"{input_name}: invalid regular expression flags in {item!r}")
+        raise ConditionError(
+            f"{input_name}: invalid regular expression flags in {item!r} — use each of "
+            "d, g, i, m, s and y at most once"
+        )
     try:
         compiled = _regex.compile_js(
             source, ignore_case="i" in flags, multiline="m" in flags, dotall="s" in flags
@@ -132,7 +135,10 @@ def _branch_matches(branch: str, item: str, input_name: str) -> bool:
         with time_limit():
             return _regex.search(compiled, branch, sticky="y" in flags)
     except JsError as exc:
-        raise ConditionError(f"{input_name}: {item!r}: {exc}") from exc
+        raise ConditionError(
+            f"{input_name}: {item!r}: {exc} — {_advice.what_to_do(str(exc))}, or give the "
+            "branch name itself"
+        ) from exc
 
 
 def branch_allowed(branch: str, only: Sequence[str], ignore: Sequence[str]) -> tuple[bool, str]:
@@ -178,8 +184,9 @@ def _evaluate_one(
             return ConditionResult(group, name, text, False, exc.message)
         shown = text if len(text) <= 300 else text[:300] + "…"
         raise ConditionError(
-            f"{_INPUT[group]} condition {name!r} cannot be evaluated: {exc.message}; "
-            f"text: {_one_line(shown)}"
+            f"{_INPUT[group]} condition {name!r} cannot be evaluated: "
+            f"{_advice.explained(exc.message)}; text: {_one_line(shown)} — "
+            f"{_advice.what_to_do(exc.message)}"
         ) from exc
 
 
@@ -196,7 +203,9 @@ def decide(  # noqa: PLR0917 - the signature the CLI codes against
     """Whether to run: branch filters (on `branch`, the build's CF_BRANCH), every
     CONDITION_ALL, at least one CONDITION_ANY; `environ` holds what conditions may name."""
     if on_error not in ("fail", "skip"):
-        raise ConditionError(f"CONDITION_ERROR must be fail or skip, not {on_error!r}")
+        raise ConditionError(
+            f"CONDITION_ERROR must be fail or skip, not {on_error!r} — set it to one of them"
+        )
     allowed, branch_reason = branch_allowed(branch, branch_only, branch_ignore)
     results = [_evaluate_one("all", n, e, environ, on_error) for n, e in all_]
     results += [_evaluate_one("any", n, e, environ, on_error) for n, e in any_]

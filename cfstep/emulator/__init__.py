@@ -6,7 +6,7 @@ with Emulator("scenario.yaml") as emu:
 
 from __future__ import annotations
 
-from cfstep.emulator.emulator import Emulator
+from cfstep.emulator.emulator import DEFAULT_API_KEY, Emulator
 from cfstep.emulator.faults import Fault
 from cfstep.emulator.logstore import LogFault
 from cfstep.emulator.recording import RecordedRequest
@@ -14,6 +14,7 @@ from cfstep.emulator.scenario import PipelineSpec, ScenarioError
 from cfstep.emulator.state import Build
 
 __all__ = [
+    "DEFAULT_API_KEY",
     "Build",
     "Emulator",
     "Fault",

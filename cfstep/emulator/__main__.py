@@ -10,9 +10,22 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
-from cfstep.emulator.emulator import Emulator
+import cfstep
+from cfstep.emulator.emulator import DEFAULT_API_KEY, Emulator
 from cfstep.emulator.scenario import ScenarioError
+
+
+class _Version(argparse.Action):
+    """The emulator ships in cfstep's package: its version is cfstep's, read when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"cfstep-emulator {cfstep.__version__}")
+        parser.exit()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -20,9 +33,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="cfstep-emulator",
         description="A fake Codefresh API on 127.0.0.1 to try cfstep without an account.",
     )
+    parser.add_argument(
+        "-V", "--version", action=_Version, help="show the version (cfstep's) and exit"
+    )
     parser.add_argument("--scenario", help="scenario YAML file (default: the demo scenario)")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    parser.add_argument("--api-key", default="test-api-key", help="the key clients must send")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the key clients must send")
     parser.add_argument(
         "--print-env", action="store_true", help="also print `export CF_URL=... CF_API_KEY=...`"
     )

@@ -22,6 +22,10 @@ from cfstep.emulator.state import Build, State
 
 Scenario = Mapping[str, Any] | str | Path | None
 
+DEFAULT_API_KEY = "e0000000000000000000000e.emulator-key-0000000000000000000"
+"""Shaped as a Codefresh API key (an id, a dot, a secret: 57 characters), so that cfstep
+takes it for one and does not warn that it is too short."""
+
 
 class Emulator:
     """A stateful Codefresh API; every build's status is computed from `clock()`.
@@ -35,7 +39,7 @@ class Emulator:
         self,
         scenario: Scenario = None,
         *,
-        api_key: str = "test-api-key",
+        api_key: str = DEFAULT_API_KEY,
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
         port: int = 0,

@@ -10,7 +10,6 @@ spec".
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
 from cfstep import documents
@@ -59,6 +58,8 @@ def read(
     default_pipeline: str | None = None,
 ) -> tuple[ChildSpec, ...]:
     pipeline = given.text("PIPELINE_ID")
+    if pipeline:
+        values.pipeline_name("PIPELINE_ID", pipeline)
     pipelines_text = given.text("PIPELINES")
     if not pipelines_text and not following_existing:
         pipeline = pipeline or default_pipeline
@@ -122,8 +123,8 @@ def _forwarded(given: Given, environ: Mapping[str, str]) -> tuple[tuple[str, str
     forwarded = []
     for name in given.items("FORWARD"):
         if name not in environ:
-            print(
-                f"cfstep: FORWARD: {name} is not set in this build; not forwarded", file=sys.stderr
+            given.warnings.append(
+                f"warning: FORWARD: {name} is not set in this build; not forwarded"
             )
             continue
         forwarded.append((name, environ[name]))

@@ -9,16 +9,16 @@ to run, the children and the specs applied before them, in `cfstep.inputs.childr
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from cfstep import documents
 from cfstep.codefresh.ids import identifier
 from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.inputs import children
+from cfstep.inputs import access, children, spelling
 from cfstep.inputs.given import Given
-from cfstep.inputs.options import BY_ENV, OPTIONS
+from cfstep.inputs.options import BY_ENV, ENV_NAMES, OPTIONS
 from cfstep.model import DEFAULT_URL, Config, Platform
 
 # What the build running the step hands to the HTTP session: proxies (in either case) and
@@ -39,7 +39,30 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         from_flags = flags.parse_flags(argv)
     else:
         from_flags = {}
-    return _build_config(Given(from_flags, environ), environ)
+    given = Given(from_flags, environ)
+    misses = spelling.near_misses(
+        environ, [name for name in ENV_NAMES if not given.flag_or_env_given(name)]
+    )
+    try:
+        config = _build_config(given, environ)
+    except InputError as exc:
+        # A misspelt name is often why an input is missing: say so on the same line.
+        hints = [
+            f"{name} is set: did you mean {known}?"
+            for name, known in misses
+            if exc.message.startswith(f"{known}:")
+        ]
+        if hints:
+            raise InputError(f"{exc.message} ({' '.join(hints)})") from exc
+        raise
+    warnings = (
+        *given.warnings,
+        *(
+            f"warning: {name} is not an input of cfstep and is ignored — did you mean {known}?"
+            for name, known in misses
+        ),
+    )
+    return dataclasses.replace(config, notices=config.notices + warnings)
 
 
 def platform(environ: Mapping[str, str]) -> Platform:
@@ -59,7 +82,7 @@ def platform(environ: Mapping[str, str]) -> Platform:
 
 
 def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
-    url = _url(given.text("CF_URL") or DEFAULT_URL)
+    url, url_notices = access.url(given.text("CF_URL") or DEFAULT_URL)
     build_id = given.text("BUILD_ID")
     pipeline_specs, spec_only = children.pipeline_specs(given, build_id)
     child_specs = (
@@ -85,7 +108,9 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
             f"BUILD_ID: {shown(build_id)} is not a build id (letters, digits, - and _) "
             "— give the id at the end of the build's URL"
         )
-    api_key = _api_key(given)
+    api_key, key_notices = access.api_key(
+        given.text("CF_API_KEY"), dry_run=given.boolean("DRY_RUN")
+    )
     ca_bundle = _ca_bundle(given.text("CA_BUNDLE"))
     straight = {o.config: given.value(o) for o in OPTIONS if o.config is not None}
     return Config(
@@ -100,58 +125,11 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
         ca_bundle=ca_bundle,
         platform=platform(environ),
         condition_variables=environ,
-        notices=_drop_in_notices(given),
+        notices=(*url_notices, *key_notices, *_drop_in_notices(given)),
         follow_logs=children.follow_logs(given, child_specs, straight["detach"]),
         pipeline_specs=pipeline_specs,
         spec_only=spec_only,
     )
-
-
-def _api_key(given: Given) -> str | None:
-    api_key = given.text("CF_API_KEY")
-    if not api_key and not given.boolean("DRY_RUN"):
-        raise InputError(
-            "CF_API_KEY: not set — Codefresh injects it into every step; "
-            "outside a pipeline pass --api-key or export CF_API_KEY"
-        )
-    if api_key and not (api_key.isascii() and api_key.isprintable()):
-        # It goes into an HTTP header, where the HTTP client would fail with a traceback.
-        raise InputError(
-            "CF_API_KEY: holds a line break, a control or non-ASCII character (value hidden) "
-            "— copy the key again without extra characters"
-        )
-    return api_key
-
-
-# scheme://host[:port][/path]: checked with `re` (loaded already) rather than urllib.parse,
-# which the skip path would import for this alone; no user:password@ in a URL the key goes to.
-_HTTP_URL = re.compile(
-    r"(?i)https?://(?:\[[0-9a-f:.]+\]|(?P<host>[^\s/?#@:\[\]]+))(?::(?P<port>\d{1,5}))?"
-    r"(?:[/?#]\S*)?"
-)
-
-
-def _url(text: str) -> str:
-    url = text.rstrip("/")
-    match = _HTTP_URL.fullmatch(url)
-    shown = re.sub(r"//[^/]*@", "//***@", text)  # never echo user:password
-    if match is None or int(match["port"] or 1) not in range(1, 65536):
-        raise InputError(
-            f"CF_URL: {shown!r} is not an http(s) URL — give the Codefresh address, "
-            f"e.g. {DEFAULT_URL}"
-        )
-    if not url.isascii() or not url.isprintable():
-        raise InputError(
-            f"CF_URL: {shown!r} holds a non-ASCII or control character — percent-encode it, "
-            "and write an international host name in its xn-- form"
-        )
-    labels = (match["host"] or "").rstrip(".").split(".")
-    if match["host"] and not all(1 <= len(label) <= 63 for label in labels):
-        raise InputError(
-            f"CF_URL: {shown!r} has an invalid host name (each dot-separated part must be 1 "
-            "to 63 characters) — check the address"
-        )
-    return url
 
 
 def _ca_bundle(path: str | None) -> str | None:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+_VARIABLE_LISTS = frozenset({"VARIABLE", "SECRETS"})
+
+
 class Given:
     """Typed access to every input: the flag's value if given, else the environment's text.
     `from_flags` is what `cfstep.inputs.flags` parsed (empty when there is no command line)."""
@@ -24,6 +27,8 @@ class Given:
     def __init__(self, from_flags: dict[str, Any], environ: Mapping[str, str]) -> None:
         self.flags = from_flags
         self.environ = environ
+        # Lines for the user about what was given, printed before anything starts.
+        self.warnings: list[str] = []
         positional = self.flags.pop("positional_pipeline", None)
         if positional is not None:
             if self.flags.get("PIPELINE_ID") not in (None, positional):
@@ -80,7 +85,8 @@ class Given:
         return values.parse_list(name, values.utf8_text(name, self.environ.get(name, "")))
 
     def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
-        return tuple(values.parse_pair(name, item) for item in self.items(name))
+        variable = name in _VARIABLE_LISTS
+        return tuple(values.parse_pair(name, item, variable=variable) for item in self.items(name))
 
     def choice(self, name: str) -> str | None:
         text = self.text(name)

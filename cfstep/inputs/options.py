@@ -33,17 +33,33 @@ class Kind(Enum):
         return self in (Kind.LIST, Kind.PAIRS, Kind.CONDITIONS)
 
 
+# The topics of `--help`, in its order: each option names its own (adding an option is one
+# entry, its group included).
+RUN = "what to run"
+CONDITIONS = "conditions"
+CHANGED = "only what changed"
+WAITING = "waiting for the child"
+CHILDREN = "several children"
+SPECS = "pipeline specs"
+NETWORK = "Codefresh and the network"
+OUTPUT = "output"
+GROUPS = (RUN, CONDITIONS, CHANGED, WAITING, CHILDREN, SPECS, NETWORK, OUTPUT)
+
+
 @dataclass(frozen=True)
 class Option:
-    """One input: its environment name, its flags, how its text is read, its default, and
-    the `Config` or `ChildSpec` field its value fills (none: `cfstep.inputs.config` assembles
+    """One input: its environment name, its flags, how its text is read, its default, the
+    topic of `--help` it is listed under and the word its flag's value is shown as, and the
+    `Config` or `ChildSpec` field its value fills (none: `cfstep.inputs.config` assembles
     it)."""
 
     env: str
     flags: tuple[str, ...]
     kind: Kind
     help: str
+    group: str
     default: str | None = None
+    metavar: str | None = None
     choices: tuple[str, ...] = ()
     minimum: float = 0
     positional: bool = False
@@ -58,6 +74,8 @@ def _o(
     help: str,
     default: str | None = None,
     *,
+    group: str,
+    metavar: str | None = None,
     choices: tuple[str, ...] = (),
     minimum: float = 0,
     positional: bool = False,
@@ -65,7 +83,18 @@ def _o(
     child: str | None = None,
 ) -> Option:
     return Option(
-        env, tuple(flags.split()), kind, help, default, choices, minimum, positional, config, child
+        env,
+        tuple(flags.split()),
+        kind,
+        help,
+        group,
+        default,
+        metavar,
+        choices,
+        minimum,
+        positional,
+        config,
+        child,
     )
 
 
@@ -76,26 +105,69 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "pipeline to run: project/pipeline name or id",
         positional=True,
+        group=RUN,
+        metavar="NAME",
     ),
-    _o("TRIGGER_ID", "-t --trigger", Kind.TEXT, "trigger name or id", child="trigger"),
-    _o("BRANCH", "-b --branch", Kind.TEXT, "branch to build", child="branch"),
-    _o("SHA", "-s --sha", Kind.TEXT, "commit to build", child="sha"),
-    _o("VARIABLE", "-v --variable", Kind.PAIRS, "build variable KEY=VALUE (repeat)"),
-    _o("SECRETS", "-S --secret", Kind.PAIRS, "build variable sent encrypted, masked in output"),
+    _o(
+        "TRIGGER_ID",
+        "-t --trigger",
+        Kind.TEXT,
+        "trigger name or id",
+        child="trigger",
+        group=RUN,
+        metavar="NAME",
+    ),
+    _o(
+        "BRANCH",
+        "-b --branch",
+        Kind.TEXT,
+        "branch to build",
+        child="branch",
+        group=RUN,
+        metavar="BRANCH",
+    ),
+    _o("SHA", "-s --sha", Kind.TEXT, "commit to build", child="sha", group=RUN, metavar="SHA"),
+    _o(
+        "VARIABLE",
+        "-v --variable",
+        Kind.PAIRS,
+        "build variable KEY=VALUE",
+        group=RUN,
+        metavar="KEY=VALUE",
+    ),
+    _o(
+        "SECRETS",
+        "-S --secret",
+        Kind.PAIRS,
+        "build variable sent encrypted, masked in output",
+        group=RUN,
+        metavar="KEY=VALUE",
+    ),
     _o(
         "VARIABLE_FILE",
         "--variable-file",
         Kind.TEXT,
         "YAML/JSON file: a map of variables, or a list of maps (one build per item)",
+        group=RUN,
+        metavar="PATH",
     ),
     _o(
         "CONTEXT",
         "-c --context",
         Kind.LIST,
-        "shared configuration context (repeat)",
+        "shared configuration context",
         child="contexts",
+        group=RUN,
+        metavar="NAME",
     ),
-    _o("ANNOTATION", "-a --annotation", Kind.PAIRS, "annotation key=value on the child (repeat)"),
+    _o(
+        "ANNOTATION",
+        "-a --annotation",
+        Kind.PAIRS,
+        "annotation key=value on the child",
+        group=RUN,
+        metavar="KEY=VALUE",
+    ),
     _o(
         "NO_CACHE",
         "--no-cache",
@@ -103,6 +175,7 @@ OPTIONS: tuple[Option, ...] = (
         "ignore the Docker layer cache",
         "false",
         child="no_cache",
+        group=RUN,
     ),
     _o(
         "NO_CF_CACHE",
@@ -111,6 +184,7 @@ OPTIONS: tuple[Option, ...] = (
         "ignore Codefresh's cache optimisations",
         "false",
         child="no_cf_cache",
+        group=RUN,
     ),
     _o(
         "RESET_VOLUME",
@@ -119,6 +193,7 @@ OPTIONS: tuple[Option, ...] = (
         "reset the pipeline's shared volume",
         "false",
         child="reset_volume",
+        group=RUN,
     ),
     _o(
         "ENABLE_NOTIFICATIONS",
@@ -127,15 +202,34 @@ OPTIONS: tuple[Option, ...] = (
         "send build notifications",
         "false",
         child="enable_notifications",
+        group=RUN,
     ),
-    _o("ONLY", "--only", Kind.LIST, "run only these steps of the child (repeat)", child="only"),
-    _o("SKIP", "--skip", Kind.LIST, "skip these steps of the child (repeat)", child="skip"),
+    _o(
+        "ONLY",
+        "--only",
+        Kind.LIST,
+        "run only these steps of the child",
+        child="only",
+        group=RUN,
+        metavar="STEP",
+    ),
+    _o(
+        "SKIP",
+        "--skip",
+        Kind.LIST,
+        "skip these steps of the child",
+        child="skip",
+        group=RUN,
+        metavar="STEP",
+    ),
     _o(
         "RUNTIME_NAME",
         "--runtime-name",
         Kind.TEXT,
         "runtime environment of the child",
         child="runtime_name",
+        group=RUN,
+        metavar="NAME",
     ),
     _o(
         "PACK_NAME",
@@ -144,10 +238,33 @@ OPTIONS: tuple[Option, ...] = (
         "machine size of the child",
         choices=PACK_NAMES,
         child="pack_name",
+        group=RUN,
+        metavar="SIZE",
     ),
-    _o("YAML", "--yaml", Kind.TEXT, "codefresh.yml file that overrides the child's"),
-    _o("CONDITION_ALL", "--when", Kind.CONDITIONS, "condition that must hold (repeat)"),
-    _o("CONDITION_ANY", "--when-any", Kind.CONDITIONS, "at least one of these must hold (repeat)"),
+    _o(
+        "YAML",
+        "--yaml",
+        Kind.TEXT,
+        "codefresh.yml file that overrides the child's",
+        group=RUN,
+        metavar="PATH",
+    ),
+    _o(
+        "CONDITION_ALL",
+        "--when",
+        Kind.CONDITIONS,
+        "condition that must hold",
+        group=CONDITIONS,
+        metavar="EXPR",
+    ),
+    _o(
+        "CONDITION_ANY",
+        "--when-any",
+        Kind.CONDITIONS,
+        "at least one of these must hold",
+        group=CONDITIONS,
+        metavar="EXPR",
+    ),
     _o(
         "CONDITION_ERROR",
         "--condition-error",
@@ -156,6 +273,8 @@ OPTIONS: tuple[Option, ...] = (
         "fail",
         choices=("fail", "skip"),
         config="condition_error",
+        group=CONDITIONS,
+        metavar="fail|skip",
     ),
     _o(
         "BRANCH_ONLY",
@@ -163,6 +282,8 @@ OPTIONS: tuple[Option, ...] = (
         Kind.LIST,
         "run only for these CF_BRANCH names or /regex/",
         config="branch_only",
+        group=CONDITIONS,
+        metavar="NAME|/REGEX/",
     ),
     _o(
         "BRANCH_IGNORE",
@@ -170,6 +291,8 @@ OPTIONS: tuple[Option, ...] = (
         Kind.LIST,
         "never run for these CF_BRANCH names or /regex/",
         config="branch_ignore",
+        group=CONDITIONS,
+        metavar="NAME|/REGEX/",
     ),
     _o(
         "DETACH",
@@ -178,6 +301,7 @@ OPTIONS: tuple[Option, ...] = (
         "trigger and exit without waiting",
         "false",
         config="detach",
+        group=WAITING,
     ),
     _o(
         "TIMEOUT_MINS",
@@ -185,6 +309,8 @@ OPTIONS: tuple[Option, ...] = (
         Kind.NUMBER,
         "longest wait for the child, in minutes",
         "45",
+        group=WAITING,
+        metavar="MINUTES",
     ),
     _o(
         "ON_TIMEOUT",
@@ -193,6 +319,8 @@ OPTIONS: tuple[Option, ...] = (
         "at the timeout: fail, terminate the child, or detach",
         "fail",
         choices=("fail", "terminate", "detach"),
+        group=WAITING,
+        metavar="fail|terminate|detach",
     ),
     _o(
         "TERMINATE_ON_TIMEOUT",
@@ -200,14 +328,17 @@ OPTIONS: tuple[Option, ...] = (
         Kind.BOOL,
         "codefresh-run spelling of ON_TIMEOUT=terminate",
         "false",
+        group=WAITING,
     ),
     _o(
         "TERMINATE_ON_CANCEL",
         "--terminate-on-cancel",
         Kind.BOOL,
-        "terminate the child when this step is stopped",
+        "terminate the child when this step is stopped (--no-terminate-on-cancel: leave it "
+        "running)",
         "true",
         config="terminate_on_cancel",
+        group=WAITING,
     ),
     _o(
         "ON_APPROVAL",
@@ -217,14 +348,17 @@ OPTIONS: tuple[Option, ...] = (
         "wait",
         choices=("wait", "succeed", "fail"),
         config="on_approval",
+        group=WAITING,
+        metavar="wait|succeed|fail",
     ),
     _o(
         "PROPAGATE_FAILURE",
         "--propagate-failure",
         Kind.BOOL,
-        "fail this step when the child fails",
+        "fail this step when the child fails (--no-propagate-failure: report it, exit 0)",
         "true",
         config="propagate_failure",
+        group=WAITING,
     ),
     _o(
         "POLL_MAX_SECONDS",
@@ -234,6 +368,8 @@ OPTIONS: tuple[Option, ...] = (
         "15",
         config="poll_max_seconds",
         minimum=1,
+        group=WAITING,
+        metavar="SECONDS",
     ),
     _o(
         "LOG_TAIL",
@@ -242,6 +378,8 @@ OPTIONS: tuple[Option, ...] = (
         "log lines of a failed child to show (0: none)",
         "50",
         config="log_tail",
+        group=WAITING,
+        metavar="LINES",
     ),
     _o(
         "BUILD_ID",
@@ -249,15 +387,25 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "follow this existing build instead of triggering",
         config="build_id",
+        group=RUN,
+        metavar="ID",
     ),
-    _o("PIPELINES", "--pipelines", Kind.TEXT, "YAML/JSON list of children to run together"),
+    _o(
+        "PIPELINES",
+        "--pipelines",
+        Kind.TEXT,
+        "YAML/JSON list of children to run together",
+        group=CHILDREN,
+        metavar="LIST",
+    ),
     _o(
         "FAIL_FAST",
         "--fail-fast",
         Kind.BOOL,
-        "first failed child terminates the others",
+        "the first failed child terminates the others (--no-fail-fast: let them finish)",
         "true",
         config="fail_fast",
+        group=CHILDREN,
     ),
     _o(
         "MAX_PARALLEL",
@@ -267,8 +415,17 @@ OPTIONS: tuple[Option, ...] = (
         "10",
         config="max_parallel",
         minimum=1,
+        group=CHILDREN,
+        metavar="N",
     ),
-    _o("FORWARD", "--forward", Kind.LIST, "copy these variables of this build to the child"),
+    _o(
+        "FORWARD",
+        "--forward",
+        Kind.LIST,
+        "copy these variables of this build to the child",
+        group=RUN,
+        metavar="NAME",
+    ),
     _o(
         "RETURN_PREFIX",
         "--return-prefix",
@@ -276,6 +433,8 @@ OPTIONS: tuple[Option, ...] = (
         "child annotations with this key prefix become outputs",
         "cfstep_out_",
         config="return_prefix",
+        group=OUTPUT,
+        metavar="PREFIX",
     ),
     _o(
         "DRY_RUN",
@@ -284,34 +443,65 @@ OPTIONS: tuple[Option, ...] = (
         "decide and print the request; start nothing",
         "false",
         config="dry_run",
+        group=OUTPUT,
     ),
     _o(
         "PIPELINE_SPEC",
         "--pipeline-spec",
         Kind.LIST,
-        "pipeline spec file or glob to create or update the child from first (repeat)",
+        "pipeline spec file or glob to create or update the child from first",
+        group=SPECS,
+        metavar="PATH|GLOB",
     ),
-    _o("SPEC_ONLY", "--spec-only", Kind.BOOL, "apply PIPELINE_SPEC and trigger nothing", "false"),
+    _o(
+        "SPEC_ONLY",
+        "--spec-only",
+        Kind.BOOL,
+        "apply PIPELINE_SPEC and trigger nothing",
+        "false",
+        group=SPECS,
+    ),
     _o(
         "FOLLOW_LOGS",
         "--follow-logs",
         Kind.BOOL,
-        "print the child's step logs live (default: true with one child, false with several)",
+        "print the child's step logs live (default: true with one child, false with several; "
+        "--no-follow-logs: off)",
+        group=WAITING,
     ),
     _o(
         "IMAGE_TAG",
         "--image-tag",
         Kind.TEXT,
         "accepted as codefresh-run's (its CLI image); ignored",
+        group=RUN,
+        metavar="TAG",
     ),
-    _o("CF_API_KEY", "--api-key", Kind.TEXT, "Codefresh API key (injected in a pipeline)"),
-    _o("CF_URL", "--url", Kind.TEXT, "Codefresh URL", DEFAULT_URL),
-    _o("INSECURE", "--insecure", Kind.BOOL, "skip TLS verification", "false", config="insecure"),
+    _o(
+        "CF_API_KEY",
+        "--api-key",
+        Kind.TEXT,
+        "Codefresh API key (injected in a pipeline)",
+        group=NETWORK,
+        metavar="KEY",
+    ),
+    _o("CF_URL", "--url", Kind.TEXT, "Codefresh URL", DEFAULT_URL, group=NETWORK, metavar="URL"),
+    _o(
+        "INSECURE",
+        "--insecure",
+        Kind.BOOL,
+        "skip TLS verification",
+        "false",
+        config="insecure",
+        group=NETWORK,
+    ),
     _o(
         "CA_BUNDLE",
         "--ca-bundle",
         Kind.TEXT,
         "PEM file of CAs to trust for CF_URL (REQUESTS_CA_BUNDLE works too)",
+        group=NETWORK,
+        metavar="PATH",
     ),
     _o(
         "EXPORT_FILE",
@@ -319,6 +509,8 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "file for KEY=VALUE outputs (default: /meta or $CF_VOLUME_PATH env_vars_to_export)",
         config="export_file",
+        group=OUTPUT,
+        metavar="PATH",
     ),
     _o(
         "OUTPUT_JSON",
@@ -326,6 +518,8 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "also write all outputs as one JSON document",
         config="output_json",
+        group=OUTPUT,
+        metavar="PATH",
     ),
     _o(
         "DEBUG",
@@ -334,6 +528,7 @@ OPTIONS: tuple[Option, ...] = (
         "print every API request and response status",
         "false",
         config="debug",
+        group=OUTPUT,
     ),
 )
 

@@ -43,7 +43,7 @@ def parse_pipelines(text: str, defaults: ChildSpec) -> tuple[ChildSpec, ...]:
 def _child(index: int, item: object, defaults: ChildSpec) -> ChildSpec:
     where = f"PIPELINES item {index}"
     if isinstance(item, str) and item.strip():
-        return dataclasses.replace(defaults, pipeline=item.strip())
+        return dataclasses.replace(defaults, pipeline=values.pipeline_name(where, item.strip()))
     if not isinstance(item, dict):
         raise InputError(
             f"{where}: is a {_kind(item)}, neither a pipeline name nor "
@@ -58,6 +58,7 @@ def _child(index: int, item: object, defaults: ChildSpec) -> ChildSpec:
     changes["pipeline"] = str(changes.get("pipeline") or "").strip()
     if not changes["pipeline"]:
         raise InputError(f"{where}: has no `pipeline` — name the pipeline to run")
+    values.pipeline_name(f"{where} pipeline", changes["pipeline"])
     # KEY=VALUE inputs add to the step's own (the child's value wins for the same key), as
     # VARIABLE does; every other input replaces the step's.
     for key in _PAIRS:
@@ -98,7 +99,9 @@ def _kind(value: object) -> str:
 def _pack(name: str, value: object) -> object:
     text = str(_text(name, value)).lower()
     if text not in PACK_NAMES:
-        raise InputError(f"{name}: {text!r} is not one of {', '.join(PACK_NAMES)}")
+        raise InputError(
+            f"{name}: {text!r} is not one of {', '.join(PACK_NAMES)} — give one of them"
+        )
     return text
 
 
@@ -117,9 +120,10 @@ def _list(name: str, value: object) -> tuple[str, ...]:
 
 
 def _pairs(name: str, value: object) -> object:
+    variable = not name.endswith("annotations")
     if isinstance(value, dict):
-        return tuple(values.variable_map(name, value).items())
-    return tuple(values.parse_pair(name, item) for item in _list(name, value))
+        return tuple(values.variable_map(name, value, variable=variable).items())
+    return tuple(values.parse_pair(name, item, variable=variable) for item in _list(name, value))
 
 
 _PARSERS: dict[str, Callable[[str, object], object]] = {

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from cfstep import documents
 from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.inputs import values
+from cfstep.inputs import globs, values
 from cfstep.model import PipelineSpec
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 NAME = "PIPELINE_SPEC"
 # A spec is a few hundred values; YAML aliases can make a small file expand to billions.
 MAX_VALUES = 100_000
-_GLOB_CHARS = frozenset("*?[")
+MAX_SPECS = 500
+"""Spec files one step may read (a glob is bounded on its own too: `cfstep.inputs.globs`)."""
+MAX_TOTAL_BYTES = 32_000_000
+"""Bytes of all spec files together: each may be up to 1 MB, and all are held at once."""
 
 
 def validator_yaml(spec: PipelineSpec) -> str | None:
@@ -63,7 +66,13 @@ def read_specs(flag_values: Sequence[str] | None, env_text: str) -> tuple[Pipeli
         if inline is not None:
             return (check(inline, "the inline spec"),)
         sources = values.parse_list(NAME, env_text)
-    found = [check(_load(path), path) for source in sources for path in _expand(source.strip())]
+    paths = [path for source in sources for path in _expand(source.strip())]
+    if len(paths) > MAX_SPECS:
+        raise InputError(
+            f"{NAME}: names {len(paths)} files, more than {MAX_SPECS} — apply the specs in "
+            "several steps, or narrow the patterns"
+        )
+    found = [check(data, path) for path, data in _load_all(paths)]
     _refuse_duplicates(found)
     return tuple(found)
 
@@ -79,11 +88,9 @@ def _inline_map(text: str) -> object:
 def _expand(source: str) -> list[str]:
     if not source:
         return []
-    if not _GLOB_CHARS.intersection(source):
+    if not globs.has_magic(source):
         return [source]
-    import glob  # only for a PIPELINE_SPEC with a pattern
-
-    matches = sorted(glob.glob(source, recursive=True))
+    matches = globs.expand(NAME, source)
     if not matches:
         raise InputError(
             f"{NAME}: {shown(source)} matches no file — check the pattern; it is "
@@ -92,8 +99,19 @@ def _expand(source: str) -> list[str]:
     return matches
 
 
-def _load(path: str) -> object:
-    return documents.read_yaml_file(NAME, path, dates_as_text=True)
+def _load_all(paths: list[str]) -> list[tuple[str, object]]:
+    loaded = []
+    total = 0
+    for path in paths:
+        text = documents.read_text_file(NAME, path)
+        total += len(text)
+        if total > MAX_TOTAL_BYTES:
+            raise InputError(
+                f"{NAME}: the spec files add up to more than {MAX_TOTAL_BYTES // 1_000_000} MB "
+                f"(at {path}) — apply the specs in several steps"
+            )
+        loaded.append((path, documents.load_yaml(NAME, text, where=path, dates_as_text=True)))
+    return loaded
 
 
 def check(data: object, where: str) -> PipelineSpec:
@@ -120,6 +138,7 @@ def check(data: object, where: str) -> PipelineSpec:
             f"{NAME}: {where}: metadata.name {shown(str(name))} is not "
             "project/pipeline — put the pipeline in a project, e.g. my-project/deploy"
         )
+    values.pipeline_name(f"{NAME}: {where}: metadata.name", name)
     if not isinstance(data.get("spec", {}), dict):
         raise InputError(f"{NAME}: {where}: spec is not a map — give the pipeline's spec as a map")
     try:

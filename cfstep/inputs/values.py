@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterable
 
 from cfstep import documents
@@ -25,6 +26,9 @@ _FALSE = frozenset({"false", "no", "0", "off"})
 # these (a block or flow sequence, a tag, anchor or alias, a directive, a comment line or a
 # document marker); anything else is never a list, so yaml need not even be imported.
 _MAYBE_YAML_SEQUENCE = tuple("[-!&*%#")
+# `- ` (or a lone `-`) starts an item of a YAML block list; `-x` or `--flag` does not.
+_BLOCK_ITEM = re.compile(r"-(?:[ \t\r\n]|$)")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 def shown_input(name: str, value: str) -> str:
@@ -82,15 +86,37 @@ def parse_integer(name: str, text: str, *, minimum: int) -> int:
 def parse_list(name: str, text: str) -> tuple[str, ...]:
     """An environment list: a YAML list's items, else one item per non-blank line.
 
-    Never split on commas: values contain commas.
+    Never split on commas: values contain commas. Text that starts as YAML writes a list
+    (`[`, `{`, `- `) must be valid YAML: a list missing its `]` is not one item.
     """
     if not text.strip():
         return ()
-    if text.lstrip().startswith(_MAYBE_YAML_SEQUENCE):
+    head = text.lstrip()
+    if head.startswith(("[", "{")) or _BLOCK_ITEM.match(head):
+        return tuple(_scalar_text(name, item) for item in _strict_yaml_list(name, text))
+    if head.startswith(_MAYBE_YAML_SEQUENCE):
         items = _yaml_list(name, text)
         if items is not None:
             return tuple(_scalar_text(name, item) for item in items)
     return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _strict_yaml_list(name: str, text: str) -> list[Any]:
+    data: object = documents.json_as_yaml(text)
+    if data is None:
+        data = documents.load_yaml(
+            name,
+            text,
+            fix="close the list, quote an item that holds `: ` or `, `, or give one item per "
+            "line without brackets or dashes",
+        )
+    if isinstance(data, list):
+        return data
+    what = "a map" if isinstance(data, dict) else "not a list"
+    raise InputError(
+        f"{name}: the value is YAML but {what} — write a list, [A, B] or one `- item` per "
+        "line, or give one item per line"
+    )
 
 
 def _yaml_list(name: str, text: str) -> list[Any] | None:
@@ -114,8 +140,8 @@ def _scalar_text(name: str, item: object) -> str:
     )
 
 
-def parse_pair(name: str, item: str) -> tuple[str, str]:
-    """KEY=VALUE, split at the first `=`."""
+def parse_pair(name: str, item: str, *, variable: bool = False) -> tuple[str, str]:
+    """KEY=VALUE, split at the first `=`; `variable`: KEY must be a variable's name."""
     key, sep, value = item.partition("=")
     key = key.strip()
     if not sep or not key or any(c.isspace() for c in key):
@@ -123,7 +149,33 @@ def parse_pair(name: str, item: str) -> tuple[str, str]:
             f"{name}: {shown_input(name, item)} is not KEY=VALUE — write e.g. APP_VERSION=1.2.3 "
             "(the value may contain = , and spaces)"
         )
+    if variable:
+        variable_name(name, key)
     return key, value
+
+
+def variable_name(name: str, key: str) -> str:
+    """A build variable's name: what a list item that was not meant as one (`[APP_VERSION`
+    from a list missing its `]`) is not."""
+    if not _VARIABLE_NAME.fullmatch(key):
+        raise InputError(
+            f"{name}: {shown_input(name, key)} is not a variable name (letters, digits, _ and "
+            "-, not starting with a digit) — write KEY=VALUE with a plain name, e.g. "
+            "APP_VERSION=1.2.3"
+        )
+    return key
+
+
+def pipeline_name(name: str, value: str) -> str:
+    """A pipeline's name or id, which becomes one segment of a URL path: a `.` or `..` part
+    would be taken away by a URL library, and the request would reach another endpoint
+    (`POST /api/pipelines/run/..` is `POST /api/pipelines/`, which creates pipelines)."""
+    if any(part.strip() in (".", "..") for part in value.split("/")):
+        raise InputError(
+            f"{name}: {shown(value)} is not a pipeline: `.` and `..` cannot be names — give "
+            "the pipeline as project/pipeline, or its id"
+        )
+    return value
 
 
 def last_wins(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -142,8 +194,9 @@ def with_variables(
     return dataclasses.replace(child, variables=last_wins(merged))
 
 
-def variable_map(name: str, data: object) -> dict[str, str]:
-    """A map of build variables; values must be scalars."""
+def variable_map(name: str, data: object, *, variable: bool = True) -> dict[str, str]:
+    """A map of build variables (`variable`: their names checked, else annotations); values
+    must be scalars."""
     if not isinstance(data, dict):
         raise InputError(
             f"{name}: {shown(str(data))} is a {type(data).__name__}, not a map of variables — "
@@ -152,6 +205,10 @@ def variable_map(name: str, data: object) -> dict[str, str]:
     result = {}
     for key, value in data.items():
         if not isinstance(key, str) or not key.strip():
-            raise InputError(f"{name}: variable name {shown(str(key))} is not a name")
+            raise InputError(
+                f"{name}: variable name {shown(str(key))} is not a name — write NAME: value"
+            )
+        if variable:
+            variable_name(name, key)
         result[key] = _scalar_text(f"{name} variable {key}", value)
     return result

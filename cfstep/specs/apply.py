@@ -65,8 +65,12 @@ def apply_specs(
     """Apply (or, with DRY_RUN, describe) every spec of PIPELINE_SPEC; export the results.
     `client()` gives the run's one API client (made only when the API is needed)."""
     if config.dry_run and not config.api_key:
-        for spec in config.pipeline_specs:
-            console.say(f"dry run: {spec.name} ({spec.source}) would be created or updated")
+        console.data(
+            "\n".join(
+                f"dry run: {spec.name} ({spec.source}) would be created or updated"
+                for spec in config.pipeline_specs
+            )
+        )
         console.say("dry run: without CF_API_KEY the specs cannot be compared with Codefresh")
         return
     applier = Applier(client(), console)
@@ -124,17 +128,19 @@ class Applier:
             )
 
     def describe(self, plan: Plan) -> None:
+        """DRY_RUN's account of one spec, heading and diff together on stdout: the dry
+        run's output, kept whole when it is redirected to a file."""
         spec = plan.spec
         if plan.action == "create":
             project = "" if self._project_exists(spec) else f" (and project {spec.project})"
-            self.console.say(f"dry run: {spec.name} would be created{project} from {spec.source}")
+            lines = [f"dry run: {spec.name} would be created{project} from {spec.source}"]
         elif plan.action == "unchanged":
-            self.console.say(f"dry run: {spec.name} is unchanged: it already is {spec.source}")
+            lines = [f"dry run: {spec.name} is unchanged: it already is {spec.source}"]
         else:
             why = f"; {ENCRYPTED_REASON}" if plan.encrypted else ""
-            self.console.say(f"dry run: {spec.name} would be updated from {spec.source}{why}")
-            for line in plan.changes:
-                self.console.data(f"  {line}")
+            lines = [f"dry run: {spec.name} would be updated from {spec.source}{why}"]
+            lines += [f"  {line}" for line in plan.changes]
+        self.console.data("\n".join(lines))
 
     # -- phase 2: write -------------------------------------------------------------------
 

@@ -277,7 +277,7 @@ def test_dry_run_writes_nothing_and_shows_the_diff(
     res = _apply(emu, clock, _write(tmp_path, changed), extra={"DRY_RUN": "true"})
     assert res.code == 0, res.stderr
     assert _writes(res) == []
-    assert f"dry run: {NAME} would be updated" in res.stderr
+    assert f"dry run: {NAME} would be updated" in res.stdout
     assert '~ metadata.description: "deploys the service" → "new words"' in res.stdout
     assert "PIPELINE_SPEC_RESULT" not in res.exports
 
@@ -288,7 +288,7 @@ def test_dry_run_of_a_new_pipeline(emu: Emulator, clock: FakeClock, tmp_path: Pa
     assert res.code == 0, res.stderr
     assert emu.writes() == []
     assert res.run_requests == []
-    assert f"dry run: {NAME} would be created (and project {PROJECT})" in res.stderr
+    assert f"dry run: {NAME} would be created (and project {PROJECT})" in res.stdout
     assert "/api/pipelines/run/team-a%2Fdeploy" in res.stdout  # then the run request
 
 
@@ -333,7 +333,7 @@ def test_encrypted_variables_always_updated_and_never_shown(
     assert again.exports["PIPELINE_SPEC_RESULT"] == "updated"
     assert "encrypted variables" in again.stderr
     dry = _apply(emu, clock, path, extra={"DRY_RUN": "true"})
-    assert "encrypted variables" in dry.stderr
+    assert "encrypted variables" in dry.stdout
     # run_step's leak check has scanned every output for SECRET
 
 

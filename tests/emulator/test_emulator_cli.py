@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from cfstep.emulator import DEFAULT_API_KEY
+
 COMMAND = [sys.executable, "-m", "cfstep.emulator"]
 
 
@@ -62,11 +64,11 @@ def test_cli_loads_a_scenario_file(tmp_path: Path) -> None:
     scenario.write_text("pipelines:\n  mine/one: {final: error}\n")
     with serving("--scenario", str(scenario)) as (_, lines):
         url = lines[0].split()[3]
-        doc = get(f"{url}/api/pipelines/mine%2Fone", "test-api-key")
+        doc = get(f"{url}/api/pipelines/mine%2Fone", DEFAULT_API_KEY)
         assert isinstance(doc, dict)
         assert doc["metadata"]["name"] == "mine/one"
         with pytest.raises(urllib.error.HTTPError) as info:
-            get(f"{url}/api/pipelines/demo%2Fdeploy", "test-api-key")
+            get(f"{url}/api/pipelines/demo%2Fdeploy", DEFAULT_API_KEY)
         assert info.value.code == 404
         info.value.close()
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from emuhttp import build, call, run
 
-from cfstep.emulator import Emulator
+from cfstep.emulator import DEFAULT_API_KEY, Emulator
 from fakeclock import FakeClock
 from scenarios import FAIL_LOG_LINES, OK_ID
 
@@ -103,7 +103,7 @@ def test_post_annotation_without_key_is_400(emulator: Factory) -> None:
     assert reply.status == 400
 
 
-@pytest.mark.parametrize("key", [None, "wrong-key", "Bearer test-api-key"], ids=str)
+@pytest.mark.parametrize("key", [None, "wrong-key", f"Bearer {DEFAULT_API_KEY}"], ids=str)
 def test_a_missing_or_wrong_key_is_401_and_does_nothing(emulator: Factory, key: str | None) -> None:
     emu = emulator()
     reply = call(emu, "POST", "/api/pipelines/run/proj%2Fok", {}, key=key)
@@ -116,7 +116,7 @@ def test_a_missing_or_wrong_key_is_401_and_does_nothing(emulator: Factory, key: 
 def test_a_custom_api_key_is_required(emulator: Factory) -> None:
     emu = emulator(api_key="k-123")
     assert emu.api_key == "k-123"
-    assert call(emu, "GET", "/api/user", key="test-api-key").status == 401
+    assert call(emu, "GET", "/api/user", key=DEFAULT_API_KEY).status == 401
     assert call(emu, "GET", "/api/user").status == 200
 
 

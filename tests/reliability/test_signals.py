@@ -4,7 +4,6 @@ when TERMINATE_ON_CANCEL (the default); the step exits 143 / 130 itself."""
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from collections.abc import Callable
@@ -32,32 +31,27 @@ def _assert_terminated(emu: Emulator, step: Running) -> None:
 
 @SIGNALS
 def test_before_the_trigger_nothing_is_started(
-    signum: signal.Signals, live: Emulator, start: Callable[..., Running], tmp_path: Path
+    signum: signal.Signals, live: Emulator, start: Callable[..., Running]
 ) -> None:
-    """Stopped while reading its inputs (a VARIABLE_FILE that is a FIFO nobody writes yet)."""
-    fifo = tmp_path / "variables.yaml"
-    os.mkfifo(fifo)
-    step = start(VARIABLE_FILE=str(fifo))
-    writer = -1
-
-    def reader_waits() -> bool:
-        nonlocal writer
-        try:
-            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:  # ENXIO: the step has not opened it yet
-            return False
-        return True
-
-    step.wait_for(reader_waits)
-    time.sleep(0.05)  # into the read
+    """Stopped while deciding whether to run: a condition whose regular expression takes
+    its whole second. (Reading the inputs cannot block: a FIFO is refused at once.)"""
+    step = start(CONDITION_ALL='match("' + "a" * 41 + '!", "(a|aa)+$", false)')
+    step.wait_for(lambda: _loaded(step, "_regex"))  # the match is about to run
+    time.sleep(0.05)  # into the match
     step.process.send_signal(signum)
     result = step.finish()
-    code, err = result.code, result.stderr
-    os.close(writer)
-    assert code == CODES[signum], err
-    assert f"stopped by {signum.name}" in err
+    assert result.code == CODES[signum], result.stderr
+    assert f"stopped by {signum.name}" in result.stderr
     assert live.requests == []
     assert "BUILD_ID" not in step.exports
+
+
+def _loaded(step: Running, library: str) -> bool:
+    """The step's process has mapped `library` (a C extension it imports when needed)."""
+    try:
+        return library in Path(f"/proc/{step.process.pid}/maps").read_text()
+    except OSError:
+        return False
 
 
 @SIGNALS

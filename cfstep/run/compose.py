@@ -92,10 +92,10 @@ def _compose(
     live_logs = _live_logs(config, runtime)
 
     def start_live_log(child: Child) -> None:
-        """A child's live log starts once a poll gave its progress id."""
+        """A child's live log starts once a poll gave its progress id; in a fan-out its
+        lines carry the child's label, as the status lines do (`[#2 shop/deploy-us]`)."""
         progress = child.build.progress if child.build else None
-        label = f"{child.index} {child.pipeline}" if state.many else ""
-        live_logs.start(child.index, progress, label)
+        live_logs.start(child.index, progress, child.name if state.many else "")
 
     follower = Follower(
         client,

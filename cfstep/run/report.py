@@ -208,15 +208,19 @@ class Report:
         )
 
     def ended(self, child: Child, collected: Collected) -> None:
-        """Its values back, then one line for its end."""
+        """Its values back, then one line for its end; a single child's names its URL (a
+        fan-out's summary table gives them all)."""
         self._returned(child, collected)
-        if child.outcome == Outcome.DETACHED:
-            return
+        if child.outcome == Outcome.DETACHED and not self.config.detach:
+            return  # ON_TIMEOUT=detach or a child left running: a line named it already
         seconds = self.state.durations.get(child.index, 0.0)
-        self.console.say(
-            f"{child.name} {child.build_id}: "
-            f"{self.status_word(child.outcome or '')} after {duration(seconds)}"
+        how = (
+            "detached, not followed (DETACH)"
+            if child.outcome == Outcome.DETACHED
+            else f"{self.status_word(child.outcome or '')} after {duration(seconds)}"
         )
+        where = "" if self.state.many else f" — {child.url}"
+        self.console.say(f"{child.name} {child.build_id}: {how}{where}")
 
     def _returned(self, child: Child, collected: Collected) -> None:
         if collected.unreadable is not None:

@@ -60,8 +60,9 @@ class Scheduler:
         self.summary = summary
 
     def follow_existing(self, build_id: str) -> None:
-        """BUILD_ID: follow a build someone else started."""
-        child = self._child(1, build_id, build_id)
+        """BUILD_ID: follow a build someone else started; its pipeline is not known, so the
+        log names it `build <id>`."""
+        child = self._child(1, build_id, build_id, name="build")
         self.report.following(child)
         self.state.started(child, followed=not self.config.detach)
         self.report.started(child)
@@ -119,12 +120,12 @@ class Scheduler:
     def _cut_run_request(self) -> None:
         self.client.session.cut_soon(CUT_AFTER_SIGNAL_SECONDS)
 
-    def _child(self, index: int, pipeline: str, build_id: str) -> Child:
+    def _child(self, index: int, pipeline: str, build_id: str, *, name: str | None = None) -> Child:
         now = self.clock()
         child = Child(
             index=index,
             pipeline=pipeline,
-            name=self.state.name(index, pipeline),
+            name=name or self.state.name(index, pipeline),
             build_id=build_id,
             url=self.client.build_url(build_id),
             started_at=now,

@@ -72,17 +72,13 @@ class Report:
         )
 
     def started(self, child: Child) -> None:
-        """The child exists: export its id and URL before any waiting, so they survive a
-        cancel."""
-        started = self.state.children
+        """The child exists: its id and URL exported before any waiting, so they survive a
+        cancel; in a fan-out under its own names (the lists once all have started)."""
         values = {
-            "BUILD_ID": " ".join(c.build_id for c in started),
-            "BUILD_URL": " ".join(c.url for c in started),
+            self._key("BUILD_ID", child): child.build_id,
+            self._key("BUILD_URL", child): child.url,
         }
-        if self.state.many:
-            values[f"BUILD_ID_{child.index}"] = child.build_id
-            values[f"BUILD_URL_{child.index}"] = child.url
-        if child is started[0]:
+        if child is self.state.children[0]:
             for step in self._linked_steps():
                 self._add_link(values, step, child.url)
         self.exporter.export(values, mask=False)
@@ -92,6 +88,20 @@ class Report:
 
     def following(self, child: Child) -> None:
         self.console.say(f"Following build {child.build_id}: {child.url}")
+
+    def all_started(self) -> None:
+        """No more children will start: a fan-out's BUILD_ID and BUILD_URL, every child's
+        in list order, written once (each child's own were written at its start)."""
+        if self._all_started_written or not self.state.many:
+            return
+        self._all_started_written = True
+        started = self.state.children
+        if started:
+            values = {
+                "BUILD_ID": " ".join(c.build_id for c in started),
+                "BUILD_URL": " ".join(c.url for c in started),
+            }
+            self.exporter.export(values, mask=False)
 
     def _add_link(self, values: dict[str, str], step: str, url: str) -> None:
         key = f"{step}_CF_OUTPUT_URL"

@@ -87,6 +87,8 @@ class Scheduler:
                 queue.clear()  # FAIL_FAST: those not yet started are never started
             while queue and len(self.state.active) < self.config.max_parallel:
                 self._trigger(*queue.pop(0))
+            if not queue:
+                self.report.all_started()
             if self.state.active:
                 self._handle(self.follower.wait_for_next_outcome(self.state.active))
 

@@ -43,8 +43,9 @@ class Summary:
         self.report = report
 
     def close(self, worst: Child | None) -> None:
-        """The run is over: children never started, the overall status, the JSON document,
-        the summary table."""
+        """The run is over: the lists of ids, children never started, the overall status,
+        the JSON document, the summary table."""
+        self.report.all_started()
         if self.state.many:
             never = self.state.never_started()
             if never:

@@ -171,3 +171,10 @@ class Policy:
             and not self.config.propagate_failure
         )
         return Verdict(code, worst, forgiven)
+
+
+def timeout_rule(config: Config) -> str:
+    """The input that decided what a timeout does, as the user set it."""
+    if config.on_timeout_option == "TERMINATE_ON_TIMEOUT":
+        return "TERMINATE_ON_TIMEOUT=true"
+    return f"ON_TIMEOUT={config.on_timeout}"

@@ -13,7 +13,7 @@ from collections import Counter
 from cfstep import outputs
 from cfstep.console import Console, duration, shown
 from cfstep.model import Outcome
-from cfstep.run.policy import OnTimeout
+from cfstep.run.policy import OnTimeout, timeout_rule
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -183,7 +183,10 @@ class Report:
                     f"running (ON_TIMEOUT=detach): {child.url}"
                 )
             case OnTimeout.TERMINATE:
-                self.console.say(f"timeout after {limit}: terminating {child.build_id}")
+                self.console.say(
+                    f"timeout after {limit}: terminating {child.build_id} "
+                    f"({timeout_rule(self.config)})"
+                )
             case OnTimeout.LEAVE:
                 self.console.say(
                     f"timeout after {limit}: {child.build_id} is still {now}, left running"

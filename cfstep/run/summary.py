@@ -1,6 +1,6 @@
 """What the step tells at the end of a run: children never started, the overall status,
-the output JSON, the summary table, and the closing line of a run that fails (README,
-"Outputs", "Exit codes").
+the output JSON, the summary table, and the closing line of a run that fails, which says
+what happened and what to do (README, "Outputs", "Exit codes"; docs/output.md).
 
 Only tells: it reads the run's state and the policy's verdict.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cfstep import outputs
-from cfstep.console import Console, duration
+from cfstep.console import Console, clip, duration
 from cfstep.errors import CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
 from cfstep.model import ExitCode, Outcome
+from cfstep.run.policy import OnTimeout, timeout_rule
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from cfstep.timing import Clock
 
 STATUS_COLUMN = 3  # of the summary table
+UNREAD_REASON_CHARS = 200  # the closing line stays one readable line
 
 
 class Summary:
@@ -122,21 +124,53 @@ class Summary:
         )
 
     def failure(self, code: ExitCode, child: Child) -> CfstepError:
-        """The one-line error for a child that makes the step fail."""
+        """The closing line of a run whose child makes it fail: what happened — what to do."""
         what = f"child build {child.build_id} of {child.pipeline}"
         match code:
             case ExitCode.TIMED_OUT:
-                return WaitTimedOut(
-                    f"{what} did not end within TIMEOUT_MINS"
-                    f" (status {child.status_text()}) — raise TIMEOUT_MINS or set "
-                    f"ON_TIMEOUT; see {child.url}"
+                return WaitTimedOut(self._timed_out(what, child))
+            case ExitCode.CHILD_TERMINATED if child.outcome == Outcome.PENDING_APPROVAL:
+                return ChildTerminated(
+                    f"{what} ended pending-approval (ON_APPROVAL=fail) — approve or reject "
+                    f"it at {child.url}, or set ON_APPROVAL=wait to wait for the decision"
                 )
             case ExitCode.CHILD_TERMINATED:
-                return ChildTerminated(f"{what} ended {child.outcome} — see {child.url}")
+                return ChildTerminated(
+                    f"{what} ended {child.outcome} — see who stopped it at {child.url}"
+                )
             case _:
                 return ChildFailed(
                     f"{what} ended in {child.outcome} — see its log above or at {child.url}"
                 )
+
+    def _timed_out(self, what: str, child: Child) -> str:
+        limit = duration(self.config.timeout_seconds)
+        head = f"{what} did not end within TIMEOUT_MINS ({limit}; {_last_seen(child)})"
+        if OnTimeout(self.config.on_timeout) is OnTimeout.TERMINATE:
+            return (
+                f"{head}; {timeout_rule(self.config)} asked Codefresh to terminate it — "
+                f"raise TIMEOUT_MINS if it needs longer; see {child.url}"
+            )
+        return (
+            f"{head}, left running — raise TIMEOUT_MINS, or set ON_TIMEOUT=terminate to stop "
+            f"it or ON_TIMEOUT=detach to leave it and exit 0; see {child.url}"
+        )
+
+
+def _last_seen(child: Child) -> str:
+    """What the step last knew of a child: its status, and the status answers it could not
+    read since (while Codefresh is unreachable, they are retried until the timeout)."""
+    status = f"status {child.status}" if child.status else "no status read yet"
+    if not child.unread_answers:
+        return status
+    reason = clip(" ".join(child.last_unread.split()), UNREAD_REASON_CHARS)
+    if child.unread_answers == 1:
+        unread = f"the last status answer could not be read: {reason}"
+    else:
+        unread = f"the last {child.unread_answers} status answers could not be read: {reason}"
+    if child.status:
+        return f"last status {child.status}; {unread}"
+    return f"no status read: {unread}"
 
 
 def _whole(seconds: float | None) -> int | None:

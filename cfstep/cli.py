@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from cfstep import outputs
 from cfstep.cancel import CancelGuard
-from cfstep.console import Console
+from cfstep.console import Console, wants_colour
 from cfstep.errors import CfstepError
 from cfstep.inputs import config as inputs
 from cfstep.model import ExitCode, Outcome
@@ -34,7 +34,7 @@ def main(
     """Run the step once; return its exit code (README, "Exit codes")."""
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
-    console = Console()
+    console = Console(colour=wants_colour(environ, sys.stderr))
     console.add_secrets(_secret_candidates(argv, environ))
     guard = CancelGuard().install()
     try:

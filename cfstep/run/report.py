@@ -12,7 +12,7 @@ from collections import Counter
 
 from cfstep import outputs
 from cfstep.console import Console, duration, shown
-from cfstep.model import Outcome
+from cfstep.model import RUNNING_STATUSES, Outcome
 from cfstep.run.policy import OnTimeout, timeout_rule
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from cfstep.timing import Clock
 
 HEARTBEAT_NAMED_CHILDREN = 5  # a fan-out's heartbeat names up to this many, else counts
+# A status word's colour: green the end hoped for, red a failure, yellow an end the step or
+# someone else forced, cyan a build still on its way.
+_COLOURS = {
+    Outcome.SUCCESS: "green",
+    Outcome.ERROR: "red",
+    Outcome.TERMINATED: "yellow",
+    Outcome.TIMEOUT: "yellow",
+    **{status: "cyan" for status in RUNNING_STATUSES},
+}
 
 
 class Report:
@@ -43,7 +52,9 @@ class Report:
         self._all_started_written = False
 
     def status_word(self, status: str) -> str:
-        return status
+        """A status as the log shows it: coloured when the console is (docs/output.md)."""
+        colour = _COLOURS.get(status)
+        return self.console.paint(status, colour) if colour else status
 
     def _key(self, key: str, child: Child) -> str:
         """An output's name for this child: `KEY_<n>` in a fan-out."""

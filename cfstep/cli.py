@@ -56,9 +56,10 @@ def main(
     except Exception:
         import traceback  # only for a bug: not paid on every start
 
+        console.say_lines(traceback.format_exc(limit=8).rstrip("\n").splitlines())
         console.say(
-            "cfstep: internal error (a bug in cfstep, not in your build); please "
-            "report it with this traceback:\n" + traceback.format_exc(limit=8)
+            "cfstep: internal error (a bug in cfstep, not in your build) — please report it "
+            "with the traceback above"
         )
         return ExitCode.INTERNAL_ERROR
     finally:

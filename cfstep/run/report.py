@@ -1,6 +1,6 @@
 """What the step tells about its children while they run: the export file (each value
 written once, as soon as it is known), the status lines, and each child's end (README,
-"Outputs"). The end of the run (summary, JSON, closing line) is
+"Outputs"; docs/output.md). The end of the run (summary, JSON, closing line) is
 `cfstep.run.summary`'s.
 
 Only tells: it reads the run's state and what was collected, and sends nothing.

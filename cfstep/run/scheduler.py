@@ -73,15 +73,15 @@ class Scheduler:
         self._follow()
 
     def start_and_follow(self) -> None:
-        for index in range(1, self.state.planned + 1):
+        """The children of the list: those decided not to run said first, the others
+        started as room is made, until every one started is done with."""
+        queue = []
+        for index, spec in enumerate(self.config.children, start=1):
             reason = self.state.skip_reason(index)
-            if reason is not None:
-                self.report.skipped(index, self.config.children[index - 1].pipeline, reason)
-        queue = [
-            (index, spec)
-            for index, spec in enumerate(self.config.children, start=1)
-            if self.state.skip_reason(index) is None
-        ]
+            if reason is None:
+                queue.append((index, spec))
+            else:
+                self.report.skipped(index, spec.pipeline, reason)
         while queue or self.state.active:
             if not self.policy.starts_more(self.state):
                 queue.clear()  # FAIL_FAST: those not yet started are never started

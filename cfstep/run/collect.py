@@ -10,7 +10,6 @@ unreadable annotations a warning the report gives: neither changes the exit code
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from cfstep.errors import Cancelled, CfstepError
 from cfstep.logs import tail
@@ -31,14 +30,19 @@ ANNOTATIONS_BUDGET_SECONDS = 20.0
 later steps use."""
 
 
-@dataclass(frozen=True)
 class Collected:
     """A finished child's values back: those returned, those refused with the reason, or
     why the annotations could not be read at all."""
 
-    returned: dict[str, str] = field(default_factory=dict)
-    refused: list[tuple[str, str]] = field(default_factory=list)
-    unreadable: str | None = None
+    def __init__(
+        self,
+        returned: dict[str, str] | None = None,
+        refused: list[tuple[str, str]] | None = None,
+        unreadable: str | None = None,
+    ) -> None:
+        self.returned = returned or {}
+        self.refused = refused or []
+        self.unreadable = unreadable
 
 
 class Collector:

@@ -10,7 +10,6 @@ written into the child's state and told by the report.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import FINAL_STATUSES, RUNNING_STATUSES, Outcome
@@ -28,13 +27,15 @@ HEARTBEAT_SECONDS = 60.0
 TRANSIENT_REPORT_SECONDS = 60.0
 
 
-@dataclass
 class _Polls:
     """When a child is polled next, and what the loop has already said about it."""
 
-    next_poll: float
-    said_unknown: bool = False  # a status cfstep does not know was reported once
-    last_report: float = field(default=-1e18)  # the last "status request failed" line
+    __slots__ = ("last_report", "next_poll", "said_unknown")
+
+    def __init__(self, next_poll: float) -> None:
+        self.next_poll = next_poll
+        self.said_unknown = False  # a status cfstep does not know was reported once
+        self.last_report = -1e18  # the last "status request failed" line
 
 
 class Follower:

@@ -1,8 +1,8 @@
 """The run's state, with one owner: each child of the list waiting, decided not to run,
 running or done with; how long each took, what each handed back, and the first failure.
 
-The scheduler changes it; the policy, the report and the wind-down read it
-(docs/architecture.md, "Where the run's state lives").
+The scheduler changes it; the policy, the report, the summary and the wind-down read it
+(docs/architecture.md).
 
 A child can be decided not to run before its trigger (`RunState.skip`): it is then exported
 `skipped`, shown in the summary and the output JSON with its reason, and a run whose every

@@ -46,8 +46,8 @@ class CancelGuard:
             return  # already cleaning up: a second signal must not cut the clean-up short
         name = signal.Signals(signum).name
         self.received = Cancelled(
-            f"stopped by {name} (the pipeline was stopped or cancelled); what became of the "
-            "child is in the lines above and in the outputs",
+            f"stopped by {name} (the pipeline was stopped or cancelled) — see the lines "
+            "above and the outputs for what became of the child",
             _CODES[signal.Signals(signum)],
         )
         if self._deferring:

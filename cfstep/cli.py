@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from cfstep import masking, outputs
 from cfstep.cancel import CancelGuard
-from cfstep.console import Console
+from cfstep.console import Console, wants_colour
 from cfstep.errors import CfstepError
 from cfstep.inputs import access
 from cfstep.inputs import config as inputs
@@ -35,7 +35,7 @@ def main(
     """Run the step once; return its exit code (README, "Exit codes")."""
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
-    console = Console()
+    console = Console(colour=wants_colour(environ, sys.stderr))
     # Before parsing: an error about a malformed input must not print the key or a secret.
     for key in _key_candidates(argv, environ):
         console.add_secrets([key], standalone=len(key) < access.CODEFRESH_KEY_LENGTH)

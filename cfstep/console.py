@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from cfstep.masking import CUT, MASK, Masker, percent_encoded
 
@@ -33,10 +33,13 @@ __all__ = [
 
 
 class Console:
-    def __init__(self, *, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self, *, out: TextIO | None = None, err: TextIO | None = None, colour: bool = False
+    ) -> None:
         self._out = out
         self._err = err
         self._masker = Masker()
+        self.colour = colour  # `paint` colours words; `wants_colour` decides (docs/output.md)
         # Live logs print from their own threads: one line (or block) at a time.
         self._lock = threading.Lock()
 
@@ -51,6 +54,11 @@ class Console:
         """The text as it may be shown: call it on the final text, after any cutting,
         escaping or joining of lines."""
         return self._masker.mask(text)
+
+    def paint(self, text: str, colour: str) -> str:
+        """`text` in `colour` (a name of `COLOURS`) when colour is on, else as it is."""
+        code = COLOURS.get(colour)
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour and code else text
 
     def say(self, line: str) -> None:
         self._write(self.mask(safe_for_terminal(line)) + "\n", self._err or sys.stderr)
@@ -131,6 +139,26 @@ def _escaped(c: str) -> str:
     if code < 0x100:
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+COLOURS = {"red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+"""SGR colour codes by name: the foreground colours every terminal has."""
+
+
+def wants_colour(environ: Mapping[str, str], stream: TextIO) -> bool:
+    """Colour when `stream` is a terminal that is not `dumb`; never with NO_COLOR
+    (no-color.org: set and not empty), always with FORCE_COLOR (set, not empty and not
+    `0` or `false`), so that a pipeline's log, which is no terminal, gets colour only when
+    asked."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR", "").strip().lower() not in ("", "0", "false"):
+        return True
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream: no colour
+        return False
+    return terminal and environ.get("TERM") != "dumb"
 
 
 def shown(value: str, limit: int = 80) -> str:

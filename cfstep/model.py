@@ -159,6 +159,9 @@ class Config:
     notices: tuple[str, ...] = ()  # one line each, printed before anything starts
     pipeline_specs: tuple[PipelineSpec, ...] = ()  # PIPELINE_SPEC, read and checked
     spec_only: bool = False
+    # The input that set `on_timeout`: TERMINATE_ON_TIMEOUT (codefresh-run's spelling) or
+    # ON_TIMEOUT, so that messages name what the user wrote.
+    on_timeout_option: str = "ON_TIMEOUT"
 
     @property
     def secrets(self) -> tuple[str, ...]:

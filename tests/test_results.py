@@ -1,4 +1,5 @@
-"""results: outcomes to exit codes, values handed back, the summary table."""
+"""Outcomes to exit codes (run.policy), values handed back (run.returned), the summary
+table (run.summary)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import pytest
 
 from cfstep.inputs import config as inputs
 from cfstep.model import Config
-from cfstep.run import results
+from cfstep.run.policy import Policy
+from cfstep.run.returned import returned_values
+from cfstep.run.summary import table
 
 
 def _config(**env: str) -> Config:
@@ -29,7 +32,7 @@ def _config(**env: str) -> Config:
     ],
 )
 def test_exit_code(outcome: str, env: dict[str, str], code: int) -> None:
-    assert results.exit_code(outcome, _config(**env)) == code
+    assert Policy(_config(**env)).exit_code(outcome) == code
 
 
 def test_returned_values_strip_the_prefix_and_refuse_unsafe_names() -> None:
@@ -40,11 +43,11 @@ def test_returned_values_strip_the_prefix_and_refuse_unsafe_names() -> None:
         "cfstep_out_A-B": "not a name",
         "other": "not returned",
     }
-    returned, refused = results.returned_values(found, "cfstep_out_")
+    returned, refused = returned_values(found, "cfstep_out_")
     assert returned == {"DIGEST": "sha256:1"}
     assert [key for key, _ in refused] == ["cfstep_out_BUILD_STATUS", "cfstep_out_A-B"]
 
 
 def test_table_pads_every_column_but_the_last() -> None:
-    lines = results.table([("#", "pipeline", "url"), ("10", "p", "http://x")])
+    lines = table([("#", "pipeline", "url"), ("10", "p", "http://x")])
     assert lines == ["#   pipeline  url", "10  p         http://x"]

@@ -120,6 +120,9 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
         conditions_any=conditions_any,
         timeout_seconds=timeout_minutes * 60,
         on_timeout=_on_timeout(given),
+        on_timeout_option=(
+            "TERMINATE_ON_TIMEOUT" if given.boolean("TERMINATE_ON_TIMEOUT") else "ON_TIMEOUT"
+        ),
         api_key=api_key,
         url=url,
         ca_bundle=ca_bundle,

@@ -1,29 +1,37 @@
-"""What the step tells about its children: the export file (written as each value becomes
-known), the log lines, the failed child's log tail, the values a child returns, the JSON
-document and the summary table (README, "Outputs"; docs/fanout.md).
+"""What the step tells about its children while they run: the export file (each value
+written once, as soon as it is known), the status lines, and each child's end (README,
+"Outputs"; docs/output.md). The end of the run (summary, JSON, closing line) is
+`cfstep.run.summary`'s.
+
+Only tells: it reads the run's state and what was collected, and sends nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 
 from cfstep import outputs
-from cfstep.codefresh.client import CodefreshClient
 from cfstep.console import Console, duration, shown
-from cfstep.errors import Cancelled, CfstepError
-from cfstep.logs import live, tail
-from cfstep.model import FINAL_STATUSES, Config, Outcome
-from cfstep.run import results
-from cfstep.run.follow import Child, Follower
-from cfstep.timing import Clock
+from cfstep.model import RUNNING_STATUSES, Outcome
+from cfstep.run.policy import OnTimeout, timeout_rule
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    import requests
+    from cfstep.model import Config
+    from cfstep.run.collect import Collected
+    from cfstep.run.state import Child, RunState
+    from cfstep.timing import Clock
 
-ANNOTATIONS_BUDGET_SECONDS = 20.0
-# Outcomes whose log is worth showing: the child failed on its own.
-_QUIET_OUTCOMES = (Outcome.SUCCESS, Outcome.DETACHED, Outcome.PENDING_APPROVAL, Outcome.TIMEOUT)
+HEARTBEAT_NAMED_CHILDREN = 5  # a fan-out's heartbeat names up to this many, else counts
+# A status word's colour: green the end hoped for, red a failure, yellow an end the step or
+# someone else forced, cyan a build still on its way.
+_COLOURS = {
+    Outcome.SUCCESS: "green",
+    Outcome.ERROR: "red",
+    Outcome.TERMINATED: "yellow",
+    Outcome.TIMEOUT: "yellow",
+    **{status: "cyan" for status in RUNNING_STATUSES},
+}
 
 
 class Report:
@@ -34,51 +42,77 @@ class Report:
         console: Console,
         clock: Clock,
         exporter: outputs.Exporter,
-        client: CodefreshClient,
-        follower: Follower,
-        live: live.LiveLogs,
-        log_session: Callable[[], requests.Session],
+        state: RunState,
     ) -> None:
         self.config = config
         self.console = console
         self.clock = clock
         self.exporter = exporter
-        self.client = client
-        self.follower = follower
-        self.live = live
-        self.log_session = log_session  # keyless, for the hosts that keep logs
-        self.many = len(config.children) > 1
-        self.slots: list[Child | None] = [None] * max(1, len(config.children))
-        self.durations: dict[int, float] = {}  # by child index, once it is done with
-        self.returned: dict[int, dict[str, str]] = {}  # values back, by child index
-        self.started_at = clock()
+        self.state = state
+        self._all_started_written = False
 
-    def who(self, index: int, pipeline: str) -> str:
-        """A child in a line of the log: in a fan-out, its place too (#2 pipeline), as the
-        status lines name it, since one pipeline may run several times."""
-        return f"#{index} {pipeline}" if self.many else pipeline
+    def status_word(self, status: str) -> str:
+        """A status as the log shows it: coloured when the console is (docs/output.md)."""
+        colour = _COLOURS.get(status)
+        return self.console.paint(status, colour) if colour else status
 
-    def _name(self, key: str, child: Child) -> str:
-        return f"{key}_{child.index}" if self.many else key
+    def _key(self, key: str, child: Child) -> str:
+        """An output's name for this child: `KEY_<n>` in a fan-out."""
+        return f"{key}_{child.index}" if self.state.many else key
 
-    # -- as it happens --------------------------------------------------------------------
+    # -- before and at the trigger ------------------------------------------------------------
+
+    def skipped(self, index: int, pipeline: str, reason: str) -> None:
+        """A child decided not to run: exported `skipped` now, said in one line."""
+        key = f"BUILD_STATUS_{index}" if self.state.many else "BUILD_STATUS"
+        self.exporter.export({key: Outcome.SKIPPED}, mask=False)
+        word = self.status_word(Outcome.SKIPPED)
+        self.console.say(f"{self.state.name(index, pipeline)}: {word}, {reason}")
+
+    def triggering(self, name: str, branch: str | None, req_id: str) -> None:
+        on_branch = f" (branch {branch})" if branch else ""
+        self.console.say(f"Triggering {name}{on_branch} [reqId {req_id}]")
+
+    def id_unknown(self, name: str, pipeline: str, req_id: str, base_url: str) -> None:
+        """Stopped before the run request was answered: Codefresh may have started the
+        child, but its id never arrived, so the step cannot terminate or report it."""
+        self.console.say(
+            f"stopped before Codefresh answered the run request of {name}: if it started "
+            f"a build, its id is unknown — look for it among the builds of pipeline "
+            f"{pipeline!r} at {base_url}/builds2 (reqId {req_id})"
+        )
 
     def started(self, child: Child) -> None:
-        """The child exists: export its id and URL before any waiting, so they survive a
-        cancel."""
-        self.slots[child.index - 1] = child
-        started = [c for c in self.slots if c is not None]
+        """The child exists: its id and URL exported before any waiting, so they survive a
+        cancel; in a fan-out under its own names (the lists once all have started)."""
         values = {
-            "BUILD_ID": " ".join(c.build_id for c in started),
-            "BUILD_URL": " ".join(c.url for c in started),
+            self._key("BUILD_ID", child): child.build_id,
+            self._key("BUILD_URL", child): child.url,
         }
-        if self.many:
-            values[f"BUILD_ID_{child.index}"] = child.build_id
-            values[f"BUILD_URL_{child.index}"] = child.url
-        if child is started[0]:
+        if child is self.state.children[0]:
             for step in self._linked_steps():
                 self._add_link(values, step, child.url)
         self.exporter.export(values, mask=False)
+
+    def said_started(self, child: Child) -> None:
+        self.console.say(f"Started build {child.build_id} of {child.name}: {child.url}")
+
+    def following(self, child: Child) -> None:
+        self.console.say(f"Following build {child.build_id}: {child.url}")
+
+    def all_started(self) -> None:
+        """No more children will start: a fan-out's BUILD_ID and BUILD_URL, every child's
+        in list order, written once (each child's own were written at its start)."""
+        if self._all_started_written or not self.state.many:
+            return
+        self._all_started_written = True
+        started = self.state.children
+        if started:
+            values = {
+                "BUILD_ID": " ".join(c.build_id for c in started),
+                "BUILD_URL": " ".join(c.url for c in started),
+            }
+            self.exporter.export(values, mask=False)
 
     def _add_link(self, values: dict[str, str], step: str, url: str) -> None:
         key = f"{step}_CF_OUTPUT_URL"
@@ -98,137 +132,131 @@ class Report:
         platform = self.config.platform
         return list(dict.fromkeys(n for n in (platform.step_name, platform.typed_step) if n))
 
-    def ended(self, child: Child) -> None:
-        """The child has its outcome: exports its status at once, then lets its live log
-        drain, shows the log tail of a child that failed on its own (unless its lines were
-        shown live), reads its returned values (annotations, retried for up to
-        ANNOTATIONS_BUDGET_SECONDS) and says what became of it."""
-        seconds = self.follower.reported_duration(child, self.clock())
-        self.durations[child.index] = seconds
-        # Exported first: a log or an annotation read cut short by a cancel loses nothing.
+    # -- while following ----------------------------------------------------------------------
+
+    def _status_line(self, child: Child, text: str) -> None:
+        label = f"{child.name} " if self.state.many else ""
+        elapsed = duration(child.elapsed(self.clock()))
+        self.console.say(f"[{elapsed:>6}] {label}{text}")
+
+    def status_changed(self, child: Child, before: str | None, status: str) -> None:
+        was = f"{self.status_word(before)} → " if before else ""
+        self._status_line(child, f"{was}{self.status_word(status)}")
+
+    def unknown_status(self, child: Child, status: str) -> None:
+        self._status_line(
+            child,
+            f"status {status!r} is not one cfstep knows and the build has no finished time: "
+            "waiting for a final status",
+        )
+
+    def status_unread(self, child: Child, reason: str) -> None:
+        self._status_line(child, f"status request failed: {reason} — retrying until the timeout")
+
+    def status_read_again(self, child: Child, failed: int) -> None:
+        self._status_line(child, f"the API answers again after {failed} failed status requests")
+
+    def heartbeat(self, active: list[Child]) -> None:
+        """A quiet wait: one line for a single child, one line for all in a fan-out, so a
+        hundred quiet children do not print a hundred."""
+        if not self.state.many:
+            for child in active:
+                self._status_line(child, f"still {self._seen(child)}")
+            return
+        if len(active) <= HEARTBEAT_NAMED_CHILDREN:
+            states = ", ".join(f"{c.name} {self._seen(c)}" for c in active)
+        else:
+            counts = Counter(self._seen(c) for c in active)
+            states = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        longest = max(c.elapsed(self.clock()) for c in active)
+        self.console.say(
+            f"[{duration(longest):>6}] still waiting for {len(active)} children: {states}"
+        )
+
+    def _seen(self, child: Child) -> str:
+        return self.status_word(child.status) if child.status else "starting"
+
+    def termination_requested(self, child: Child) -> None:
+        self._status_line(child, "termination requested")
+
+    def cannot_terminate(self, child: Child, why: str) -> None:
+        self.console.say(f"could not terminate {child.build_id}: {why}; stop it at {child.url}")
+
+    # -- deciding about others ----------------------------------------------------------------
+
+    def timed_out(self, child: Child, action: OnTimeout) -> None:
+        limit = duration(self.config.timeout_seconds)
+        now = child.status_text()
+        match action:
+            case OnTimeout.DETACH:
+                self.console.say(
+                    f"warning: {child.build_id} still {now} after {limit}; leaving it "
+                    f"running (ON_TIMEOUT=detach): {child.url}"
+                )
+            case OnTimeout.TERMINATE:
+                self.console.say(
+                    f"timeout after {limit}: terminating {child.build_id} "
+                    f"({timeout_rule(self.config)})"
+                )
+            case OnTimeout.LEAVE:
+                self.console.say(
+                    f"timeout after {limit}: {child.build_id} is still {now}, left running"
+                )
+
+    def stopping_others(self, failed: Child) -> None:
+        self.console.say(f"{failed.name} failed: terminating the other children (FAIL_FAST)")
+
+    def stopping_on_error(self) -> None:
+        self.console.say("stopping: terminating the other children (FAIL_FAST)")
+
+    def stopping_on_bug(self, rule: str) -> None:
+        self.console.say(f"stopping on an internal error: terminating what runs ({rule})")
+
+    def no_time_to_terminate(self, child: Child) -> None:
+        self.console.say(f"no time left to terminate {child.build_id}: stop it at {child.url}")
+
+    def left_running(self, child: Child, why: str) -> None:
+        self.console.say(f"leaving {child.build_id} running ({why}): {child.url}")
+
+    # -- a child's end ------------------------------------------------------------------------
+
+    def outcome(self, child: Child, seconds: float) -> None:
+        """Exported first, before its log or values are fetched: a cancel meanwhile loses
+        nothing."""
         self.exporter.export(
             {
-                self._name("BUILD_STATUS", child): child.outcome or "",
-                self._name("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",
+                self._key("BUILD_STATUS", child): child.outcome or "",
+                self._key("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",
             },
             mask=False,
         )
-        # Its last live lines before its summary.
-        self.live.ended(
-            child.index, drain=child.status in FINAL_STATUSES and not child.stopped_by_step
-        )
-        if (
-            child.outcome not in _QUIET_OUTCOMES
-            and not child.stopped_by_step
-            and not self.live.shown_whole(child.index)
-        ):
-            tail.show(
-                self.console,
-                self.client,
-                self.log_session(),
-                progress=child.build.progress if child.build else None,
-                build_id=child.build_id,
-                url=child.url,
-                count=self.config.log_tail,
-            )
-        if child.status in FINAL_STATUSES and self.config.return_prefix:
-            returned = self._returned_values(child)
-            self.returned[child.index] = returned
-            self.exporter.export({self._name(k, child): v for k, v in returned.items()})
-        if child.outcome != Outcome.DETACHED:
-            self.console.say(
-                f"{self.who(child.index, child.label)} {child.build_id}: "
-                f"{child.outcome} after {duration(seconds)}"
-            )
 
-    def _returned_values(self, child: Child) -> dict[str, str]:
-        try:
-            found = self._annotations(child)
-        except Cancelled:  # a signal is not an unreadable answer: the step stops
-            raise
-        except CfstepError as exc:
+    def ended(self, child: Child, collected: Collected) -> None:
+        """Its values back, then one line for its end; a single child's names its URL (a
+        fan-out's summary table gives them all)."""
+        self._returned(child, collected)
+        if child.outcome == Outcome.DETACHED and not self.config.detach:
+            return  # ON_TIMEOUT=detach or a child left running: a line named it already
+        seconds = self.state.durations.get(child.index, 0.0)
+        how = (
+            "detached, not followed (DETACH)"
+            if child.outcome == Outcome.DETACHED
+            else f"{self.status_word(child.outcome or '')} after {duration(seconds)}"
+        )
+        where = "" if self.state.many else f" — {child.url}"
+        self.console.say(f"{child.name} {child.build_id}: {how}{where}")
+
+    def _returned(self, child: Child, collected: Collected) -> None:
+        if collected.unreadable is not None:
             self.console.say(
                 f"warning: could not read the child's annotations "
-                f"({exc.message}); no values returned"
+                f"({collected.unreadable}); no values returned"
             )
-            return {}
-        returned, refused = results.returned_values(found, self.config.return_prefix)
-        for key, reason in refused:
+        for key, reason in collected.refused:
             self.console.say(
                 f"warning: annotation {shown(key)} of {child.build_id} not returned: {reason}"
             )
-        for name in returned:
+        for name in collected.returned:
             self.console.say(f"returned {name} from {child.build_id}")
-        return returned
-
-    def _annotations(self, child: Child) -> dict[str, str]:
-        """The returned values are data later steps use: transient trouble is retried for a
-        while, as while following."""
-        return self.client.retrying(
-            lambda t: self.client.annotations(child.build_id, timeout=t),
-            ANNOTATIONS_BUDGET_SECONDS,
-        )
-
-    # -- the end --------------------------------------------------------------------------
-
-    def close(self, worst: Child | None) -> None:
-        """The run is over: children never started, the overall status, the JSON document,
-        the summary table."""
-        self._mark_not_started()
-        if worst is not None and self.many:  # a single child's status is exported by ended()
-            self.exporter.export(
-                {
-                    "BUILD_STATUS": worst.outcome or "",
-                    "BUILD_DURATION_SECONDS": f"{self.clock() - self.started_at:.0f}",
-                },
-                mask=False,
-            )
-        if self.config.output_json is not None:
-            outputs.write_json(self.config.output_json, self._document(), self.console)
-        if self.many:
-            self._summary()
-
-    def _mark_not_started(self) -> None:
-        for index, child in enumerate(self.slots, start=1):
-            if child is None and index <= len(self.config.children):
-                self.exporter.export(
-                    {f"BUILD_STATUS_{index}": Outcome.SKIPPED} if self.many else {}, mask=False
-                )
-
-    def _document(self) -> dict[str, object]:
-        return {
-            "outputs": dict(self.exporter.values),
-            "children": [
-                {
-                    "index": i,
-                    "pipeline": c.label if c else self._pipeline(i),
-                    "build_id": c.build_id if c else None,
-                    "url": c.url if c else None,
-                    "status": (c.outcome or c.status) if c else Outcome.SKIPPED,
-                    "stopped_by_step": c.stopped_by_step if c else False,
-                    "duration_seconds": results.whole(self.durations.get(i)),
-                    "returned": {
-                        k: self.console.mask(v) for k, v in self.returned.get(i, {}).items()
-                    },
-                }
-                for i, c in enumerate(self.slots, start=1)
-            ],
-        }
-
-    def _pipeline(self, index: int) -> str:
-        children = self.config.children
-        return children[index - 1].pipeline if index <= len(children) else ""
-
-    def _summary(self) -> None:
-        now = self.clock()
-        rows = [("#", "pipeline", "build", "status", "duration", "url")]
-        for i, c in enumerate(self.slots, start=1):
-            if c is None:
-                rows.append((str(i), self._pipeline(i), "-", "not started", "-", "-"))
-            else:
-                seconds = self.follower.reported_duration(c, now)
-                rows.append(
-                    (str(i), c.label, c.build_id, c.outcome or "?", duration(seconds), c.url)
-                )
-        for line in results.table(rows):
-            self.console.say(line)
+        if collected.returned:
+            self.exporter.export({self._key(k, child): v for k, v in collected.returned.items()})

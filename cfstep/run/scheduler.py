@@ -1,20 +1,31 @@
-"""Starting and following the children: in list order, at most MAX_PARALLEL at once, one
-poll loop for all; with FAIL_FAST the first failure stops the rest and nothing more is
-started. A single child is a fan-out of one (docs/fanout.md).
+"""Driving the run: starting the children in list order, at most MAX_PARALLEL at once, one
+poll loop for all, and for each child that ends: decide (the policy), act (terminate),
+collect (its log tail and values back), tell (the report). A single child is a fan-out of
+one (docs/fanout.md).
+
+Built and wired by `cfstep.run.compose`; the run's state is `cfstep.run.state`'s.
 """
 
 from __future__ import annotations
 
-from cfstep.cancel import CancelGuard
 from cfstep.codefresh import run_request
-from cfstep.codefresh.client import CodefreshClient
-from cfstep.console import Console
 from cfstep.errors import Cancelled
-from cfstep.model import ChildSpec, Config, ExitCode, Outcome
-from cfstep.run.follow import Child, Follower
-from cfstep.run.policy import Policy
-from cfstep.run.report import Report
-from cfstep.timing import Clock
+from cfstep.model import ExitCode, Outcome
+from cfstep.run.policy import TERMINATE_BUDGET_SECONDS, OnTimeout
+from cfstep.run.state import Child
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.cancel import CancelGuard
+    from cfstep.codefresh.client import CodefreshClient
+    from cfstep.model import ChildSpec, Config
+    from cfstep.run.collect import Collector
+    from cfstep.run.follow import Follower
+    from cfstep.run.policy import Policy
+    from cfstep.run.report import Report
+    from cfstep.run.state import RunState
+    from cfstep.run.summary import Summary
+    from cfstep.timing import Clock
 
 # A signal during the run request: the answer may still come (and with it the child's id,
 # so the child can be terminated) for this long; then the request is cut, within the few
@@ -27,94 +38,96 @@ class Scheduler:
         self,
         *,
         config: Config,
-        console: Console,
         clock: Clock,
         guard: CancelGuard,
         client: CodefreshClient,
-        follower: Follower,
-        report: Report,
+        state: RunState,
         policy: Policy,
+        follower: Follower,
+        collector: Collector,
+        report: Report,
+        summary: Summary,
     ) -> None:
         self.config = config
-        self.console = console
         self.clock = clock
         self.guard = guard
         self.client = client
-        self.follower = follower
-        self.report = report
+        self.state = state
         self.policy = policy
-        self.active: list[Child] = []
-        self.first_failure: Child | None = None
+        self.follower = follower
+        self.collector = collector
+        self.report = report
+        self.summary = summary
 
     def follow_existing(self, build_id: str) -> None:
-        """BUILD_ID: follow a build someone else started."""
-        child = self._child(1, build_id, build_id)
-        self.console.say(f"Following build {build_id}: {child.url}")
+        """BUILD_ID: follow a build someone else started; its pipeline is not known, so the
+        log names it `build <id>`."""
+        child = self._child(1, build_id, build_id, name="build")
+        self.report.following(child)
+        self.state.started(child, followed=not self.config.detach)
         self.report.started(child)
         if self.config.detach:
             child.outcome = Outcome.DETACHED
-            self.report.ended(child)
+            self.done(child)
             return
-        self.active.append(child)
-        while self.active:
-            self._handle(self.follower.wait_for_next_outcome(self.active))
+        self._follow()
 
     def start_and_follow(self) -> None:
-        queue = list(enumerate(self.config.children, start=1))
-        while queue or self.active:
-            if self._stopping():
+        """The children of the list: those decided not to run said first, the others
+        started as room is made, until every one started is done with."""
+        queue = []
+        for index, spec in enumerate(self.config.children, start=1):
+            reason = self.state.skip_reason(index)
+            if reason is None:
+                queue.append((index, spec))
+            else:
+                self.report.skipped(index, spec.pipeline, reason)
+        while queue or self.state.active:
+            if not self.policy.starts_more(self.state):
                 queue.clear()  # FAIL_FAST: those not yet started are never started
-            while queue and len(self.active) < self.config.max_parallel:
-                index, spec = queue.pop(0)
-                self._trigger(index, spec)
-            if self.active:
-                self._handle(self.follower.wait_for_next_outcome(self.active))
+            while queue and len(self.state.active) < self.config.max_parallel:
+                self._trigger(*queue.pop(0))
+            if not queue:
+                self.report.all_started()
+            if self.state.active:
+                self._handle(self.follower.wait_for_next_outcome(self.state.active))
 
-    def _stopping(self) -> bool:
-        """Without FAIL_FAST a failure stops nothing: the queued children still start."""
-        return self.config.fail_fast and self.first_failure is not None
+    def _follow(self) -> None:
+        while self.state.active:
+            self._handle(self.follower.wait_for_next_outcome(self.state.active))
 
     def _trigger(self, index: int, spec: ChildSpec) -> None:
         req_id = run_request.new_req_id()
-        who = self.report.who(index, spec.pipeline)
-        branch = f" (branch {spec.branch})" if spec.branch else ""
-        self.console.say(f"Triggering {who}{branch} [reqId {req_id}]")
+        name = self.state.name(index, spec.pipeline)
+        self.report.triggering(name, spec.branch, req_id)
         build_id: str | None = None
         try:
             with self.guard.deferred(on_held=self._cut_run_request):
                 body = run_request.run_body(spec, self.config.platform.parent_build_id)
                 build_id = self.client.run_pipeline(spec.pipeline, body, req_id, self.guard)
                 child = self._child(index, spec.pipeline, build_id)
+                # Before a held SIGTERM is raised, so that a cancel terminates it too.
+                self.state.started(child, followed=not self.config.detach)
                 self.report.started(child)
-                if not self.config.detach:
-                    # Before a held SIGTERM is raised, so that a cancel terminates it too.
-                    self.active.append(child)
         except Cancelled:
             if build_id is None:
-                self._say_id_unknown(who, spec.pipeline, req_id)
+                base_url = self.client.session.base_url
+                self.report.id_unknown(name, spec.pipeline, req_id, base_url)
             raise
-        self.console.say(f"Started build {build_id} of {who}: {child.url}")
+        self.report.said_started(child)
         if self.config.detach:
             child.outcome = Outcome.DETACHED
-            self.report.ended(child)
+            self.done(child)
 
     def _cut_run_request(self) -> None:
         self.client.session.cut_soon(CUT_AFTER_SIGNAL_SECONDS)
 
-    def _say_id_unknown(self, who: str, pipeline: str, req_id: str) -> None:
-        """Stopped before the run request was answered: Codefresh may have started the
-        child, but its id never arrived, so the step cannot terminate or report it."""
-        self.console.say(
-            f"stopped before Codefresh answered the run request of {who}: if it started "
-            f"a build, its id is unknown — look for it among the builds of pipeline "
-            f"{pipeline!r} at {self.client.session.base_url}/builds2 (reqId {req_id})"
-        )
-
-    def _child(self, index: int, label: str, build_id: str) -> Child:
+    def _child(self, index: int, pipeline: str, build_id: str, *, name: str | None = None) -> Child:
         now = self.clock()
         child = Child(
             index=index,
-            label=label,
+            pipeline=pipeline,
+            name=name or self.state.name(index, pipeline),
             build_id=build_id,
             url=self.client.build_url(build_id),
             started_at=now,
@@ -125,24 +138,49 @@ class Scheduler:
 
     def _handle(self, child: Child) -> None:
         if child.outcome == Outcome.TIMEOUT:
-            # Still in `active` while it is terminated: a cancel meanwhile answers for it.
-            self.policy.timed_out(child)
-        self.active.remove(child)
-        self.report.ended(child)
-        if self.policy.exit_code(child.outcome) != ExitCode.OK and self.first_failure is None:
-            self.first_failure = child
-            self.policy.stop_others(child, self.active)
+            # Still active while it is terminated: a cancel meanwhile answers for it.
+            self._timed_out(child)
+        self.done(child)
+        if self.policy.fails(child) and self.state.failed(child):
+            others = self.policy.to_stop_after_failure(self.state)
+            if others:
+                self.report.stopping_others(child)
+            for other in others:
+                self.stop(other, TERMINATE_BUDGET_SECONDS)
 
-    def cancel(self) -> None:
-        self.policy.cancelled(self.active, self.first_failure)
+    def _timed_out(self, child: Child) -> None:
+        """TIMEOUT_MINS passed: leave the child running, terminate it, or detach from it."""
+        action = self.policy.on_timeout()
+        self.report.timed_out(child, action)
+        if action is OnTimeout.TERMINATE:
+            self.follower.terminate(child, TERMINATE_BUDGET_SECONDS)
+        child.outcome = self.policy.outcome_after_timeout(action)
 
-    def abort(self) -> None:
-        self.policy.aborted(self.active, self.first_failure)
+    def stop(self, child: Child, budget: float) -> None:
+        """Terminate a running child the step gives up on; it stays active until then, so a
+        cancel during the DELETE still answers for it."""
+        accepted = self.follower.terminate(child, budget)
+        child.outcome = self.policy.outcome_after_stop(accepted)
+        child.stopped_by_step = True
+        self.done(child)
 
-    def crashed(self) -> None:
-        self.policy.crashed(self.active, self.first_failure)
+    def done(self, child: Child) -> None:
+        """A child has its outcome: it is exported at once, then what it leaves behind is
+        collected (its last live lines, its log tail, its values back) and told."""
+        seconds = child.duration(self.clock())
+        self.state.done(child, seconds)
+        self.report.outcome(child, seconds)
+        collected = self.collector.collect(child)
+        self.state.returned[child.index] = collected.returned
+        self.report.ended(child, collected)
 
     def finish(self) -> ExitCode:
-        worst = self.policy.worst(self.first_failure)
-        self.report.close(worst)
-        return self.policy.verdict(worst)
+        """The run's verdict told: the summary, then a failing exit code raised as the
+        error that says why."""
+        verdict = self.policy.verdict(self.state)
+        self.summary.close(verdict.worst)
+        if verdict.forgiven and verdict.worst is not None:
+            self.summary.not_failing(verdict.worst)
+        if verdict.code != ExitCode.OK and verdict.worst is not None:
+            raise self.summary.failure(verdict.code, verdict.worst)
+        return ExitCode.OK

@@ -370,7 +370,7 @@ def test_a_timeout_before_any_status_never_says_status_none(
     assert result.code == 3, result.stderr
     assert result.exports["BUILD_STATUS"] == "timeout"
     assert "None" not in result.stderr
-    assert "not read yet" in result.stderr_lines[-1]
+    assert "no status read: the last 3 status answers could not be read" in result.stderr_lines[-1]
 
 
 # The README's advice for values from untrusted branches, with its own example.

@@ -265,10 +265,10 @@ def test_two_children_followed_together_are_labelled(live_emu: Emulator, clock: 
     result = run_step(live_emu, env, clock=clock)
 
     assert result.code == 0
-    first = [line for line in result.stderr_lines if line.startswith("[1 live/ok] ")]
-    second = [line for line in result.stderr_lines if line.startswith("[2 live/other] ")]
-    assert [line.removeprefix("[1 live/ok] ") for line in first] == SHOWN
-    assert [line.removeprefix("[2 live/other] ") for line in second] == [
+    first = [line for line in result.stderr_lines if line.startswith("[#1 live/ok] ")]
+    second = [line for line in result.stderr_lines if line.startswith("[#2 live/other] ")]
+    assert [line.removeprefix("[#1 live/ok] ") for line in first] == SHOWN
+    assert [line.removeprefix("[#2 live/other] ") for line in second] == [
         "--- step: Test ---",
         "test 1",
         "test 2",

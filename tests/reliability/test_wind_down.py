@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from cfstep.run import follow, report
+from cfstep.run import follow, report, state
 from harness import SECRET, base_env
 from reliability.conftest import Run
 
@@ -93,7 +93,7 @@ def test_a_bug_in_the_wind_down_still_reports_the_first_bug(
     wind-down's failure a note under it."""
     monkeypatch.setattr(follow.Follower, "_observe", _bug_on_call(2, follow.Follower._observe))
 
-    def ended(self: report.Report, child: follow.Child) -> None:
+    def ended(self: report.Report, child: state.Child, collected: object) -> None:
         raise RuntimeError("the report is broken too")
 
     monkeypatch.setattr(report.Report, "ended", ended)

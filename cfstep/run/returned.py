@@ -1,14 +1,14 @@
-"""What a run amounts to: each child's exit code, the closing message, the values a child
-hands back, the summary table (README, "Outputs", "Exit codes")."""
+"""Values back from a child: which of its annotations `<RETURN_PREFIX><NAME>` become
+outputs, and why the others do not (README, "Several children, and values back").
+
+Pure: the annotations are read by `cfstep.run.collect`, the values exported by the report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from cfstep.errors import CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
-from cfstep.model import EXIT_CODES, Config, ExitCode, Outcome
 from cfstep.outputs import valid_key
-from cfstep.run.follow import Child
 
 MAX_RETURNED_NAME = 128
 """Longest NAME of a returned value, in characters."""
@@ -39,47 +39,6 @@ _RESERVED_PREFIXES = (
 _RESERVED_SUFFIXES = ("_CF_OUTPUT_URL",)
 # C0 controls but tab and line breaks (a value's lines are joined with spaces), DEL, C1.
 _CONTROL = frozenset(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))) - set("\t\n\r")
-
-
-def exit_code(outcome: str | None, config: Config) -> ExitCode:
-    """The exit code one child's outcome stands for: `EXIT_CODES`, where ON_APPROVAL=fail
-    makes an approval a failure and PROPAGATE_FAILURE=false forgives all but a timeout."""
-    if outcome is None:  # not done with yet
-        return ExitCode.OK
-    if outcome == Outcome.TIMEOUT:
-        return ExitCode.TIMED_OUT
-    if outcome == Outcome.PENDING_APPROVAL and config.on_approval == "fail":
-        code = ExitCode.CHILD_TERMINATED
-    else:
-        code = EXIT_CODES.get(outcome, ExitCode.CHILD_FAILED)
-    return code if config.propagate_failure else ExitCode.OK
-
-
-def failure(code: ExitCode, child: Child) -> CfstepError:
-    """The one-line error for a child that makes the step fail."""
-    what = f"child build {child.build_id} of {child.label}"
-    match code:
-        case ExitCode.TIMED_OUT:
-            return WaitTimedOut(
-                f"{what} did not end within TIMEOUT_MINS"
-                f" (status {status_text(child)}) — raise TIMEOUT_MINS or set "
-                f"ON_TIMEOUT; see {child.url}"
-            )
-        case ExitCode.CHILD_TERMINATED:
-            return ChildTerminated(f"{what} ended {child.outcome} — see {child.url}")
-        case _:
-            return ChildFailed(
-                f"{what} ended in {child.outcome} — see its log above or at {child.url}"
-            )
-
-
-def status_text(child: Child) -> str:
-    """The child's last status for a message: never "None" when none was read yet."""
-    return child.status or "not read yet"
-
-
-def whole(seconds: float | None) -> int | None:
-    return None if seconds is None else round(seconds)
 
 
 def returned_values(
@@ -130,14 +89,3 @@ def _value_refused(value: str) -> str | None:
     if not _CONTROL.isdisjoint(value):
         return "its value holds control characters (NUL, ESC, ...)"
     return None
-
-
-def table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """Columns padded to their widest cell; the last one (the URL) left as it is."""
-    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]) - 1)]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-        + "  "
-        + row[-1]
-        for row in rows
-    ]

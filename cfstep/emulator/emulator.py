@@ -62,9 +62,22 @@ class Emulator:
     # --- lifecycle --------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        if self._server is not None:
+        """Serve: on a new address, or again on the one kept by `stop(keep_address=True)`."""
+        if self._thread is not None:
             return self
+        if self._server is None:
+            self._server = self._new_server()
+        else:
+            self._server.listen_again()
         self.logstore.start()
+        # A short poll interval keeps stop() (and so every test teardown) fast.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _new_server(self) -> EmulatorServer:
         api = Api(
             self._state,
             self.api_key,
@@ -87,24 +100,25 @@ class Emulator:
             server.socket = self._tls.wrap_socket(
                 server.socket, server_side=True, do_handshake_on_connect=False
             )
-        self._server = server
-        # A short poll interval keeps stop() (and so every test teardown) fast.
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
+        return server
 
-    def stop(self) -> None:
-        server, self._server = self._server, None
+    def stop(self, *, keep_address: bool = False) -> None:
+        """Stop answering. `keep_address`: the address stays this emulator's, every
+        connection to it refused by the system until `start()` serves it again — a real
+        "connection refused" that no other server can take the port from meanwhile."""
+        server, thread, self._thread = self._server, self._thread, None
         if server is None:
             return
-        self.logstore.stop()
-        server.shutdown()
-        server.cut_open_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if thread is not None:
+            self.logstore.stop()
+            server.shutdown()
+            server.cut_open_connections()
+            thread.join(timeout=5)
+        if keep_address:
+            server.stop_listening()
+        else:
+            self._server = None
+            server.server_close()
 
     def __enter__(self) -> Emulator:
         return self.start()

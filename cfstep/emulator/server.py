@@ -50,6 +50,29 @@ class EmulatorServer(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
+    def server_bind(self) -> None:
+        """Bind by number, also when the system chooses the port: Linux gives a port it
+        chose back as soon as the socket stops listening, and `stop_listening` must keep
+        it. The port is chosen by a second socket that holds it until this one is bound
+        (both with SO_REUSEADDR, neither listening yet), so no other server can take it."""
+        host, port = self.server_address[:2]
+        if port != 0:
+            super().server_bind()
+            return
+        with socket.socket(self.address_family) as chooser:
+            chooser.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            chooser.bind((host, 0))
+            self.server_address = (host, chooser.getsockname()[1])
+            super().server_bind()
+
+    def stop_listening(self) -> None:
+        """Connections are refused from now on, by the system, while the address stays
+        bound to this server; `listen_again` serves it again."""
+        _shutdown(self.socket)
+
+    def listen_again(self) -> None:
+        self.socket.listen(self.request_queue_size)
+
     def track(self, sock: socket.socket, is_open: bool) -> None:
         with self._open_lock:
             if is_open:

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
-from harness import RUN_PREFIX, Result, base_env, run_step
+from harness import RUN_PREFIX, Result, base_env, closed_url, run_step
 
 WRONG_KEY = "wrong-SENSITIVE-789"
 
 
 def _req_ids(result: Result) -> list[str]:
     return [r.query["reqId"][0] for r in result.run_requests]
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- refusals: exit 4 at once, one request ------------------------------------------------
@@ -179,7 +171,7 @@ def test_a_run_request_that_keeps_failing_gives_up_within_60_s(
 
 
 def test_an_unreachable_api_exits_4_within_60_s(clock: FakeClock) -> None:
-    env = base_env(None, PIPELINE_ID="proj/ok", CF_URL=f"http://127.0.0.1:{_closed_port()}")
+    env = base_env(None, PIPELINE_ID="proj/ok", CF_URL=closed_url())
     result = run_step(None, env, clock=clock)
 
     assert result.code == 4
@@ -193,7 +185,7 @@ def test_an_unreachable_api_exits_4_within_60_s(clock: FakeClock) -> None:
 
 
 def test_the_steps_proxy_setting_is_used(emu: Emulator, clock: FakeClock) -> None:
-    proxy = f"http://127.0.0.1:{_closed_port()}"
+    proxy = closed_url()
     env = base_env(emu, PIPELINE_ID="proj/ok", HTTP_PROXY=proxy)
     result = run_step(emu, env, clock=clock)
 
@@ -203,7 +195,7 @@ def test_the_steps_proxy_setting_is_used(emu: Emulator, clock: FakeClock) -> Non
 
 
 def test_no_proxy_bypasses_the_proxy(emu: Emulator, clock: FakeClock) -> None:
-    proxy = f"http://127.0.0.1:{_closed_port()}"
+    proxy = closed_url()
     env = base_env(emu, PIPELINE_ID="proj/ok", HTTP_PROXY=proxy, NO_PROXY="127.0.0.1", DETACH="1")
     result = run_step(emu, env, clock=clock)
 
@@ -214,7 +206,7 @@ def test_no_proxy_bypasses_the_proxy(emu: Emulator, clock: FakeClock) -> None:
 def test_the_callers_own_proxy_does_not_leak_into_main(
     emu: Emulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("HTTP_PROXY", closed_url())
     result = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok", DETACH="1"), clock=clock)
 
     assert result.code == 0

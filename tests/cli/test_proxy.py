@@ -11,7 +11,7 @@ from cfstep.cli import proxy_passwords
 from cfstep.emulator import Emulator
 from cli.netkit import ForwardingProxy
 from fakeclock import FakeClock
-from harness import base_env, run_step
+from harness import base_env, closed_url, run_step
 
 USER = "builder"
 PASSWORD = "proxy-SENSITIVE-pw"  # noqa: S105 - planted: any output holding it has leaked
@@ -82,8 +82,8 @@ def test_the_process_environment_is_not_read_behind_the_step(
 ) -> None:
     """`main(environ=...)` is the whole environment: a proxy only in os.environ (here one
     where nothing listens) is not used."""
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", closed_url())
+    monkeypatch.setenv("http_proxy", closed_url())
     res = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok"), clock=clock)
     assert res.code == 0, res.stderr
 

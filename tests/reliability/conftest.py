@@ -17,7 +17,6 @@ from harness import (
     Result,
     Running,
     base_env,
-    free_port,
     run_step,
     start_cli,
 )
@@ -36,11 +35,8 @@ def figures(pytestconfig: pytest.Config) -> Figures:
 
 @pytest.fixture
 def emu(fake_clock: FakeClock) -> Iterator[Emulator]:
-    """The default scenario on the fake clock, with the suite's distinctive API key; on a
-    fixed port, so that it can be stopped (connection refused) and started again."""
-    emulator = Emulator(
-        DEFAULT_SCENARIO, api_key=API_KEY, clock=fake_clock, port=free_port()
-    ).start()
+    """The default scenario on the fake clock, with the suite's distinctive API key."""
+    emulator = Emulator(DEFAULT_SCENARIO, api_key=API_KEY, clock=fake_clock).start()
     yield emulator
     emulator.stop()
 

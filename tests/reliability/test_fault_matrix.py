@@ -19,7 +19,7 @@ import pytest
 from cfstep.codefresh import transport
 from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
-from harness import Figures, MatrixRow, Result, base_env, free_port
+from harness import Figures, MatrixRow, Result, base_env, closed_url
 from scenarios import DEFAULT_SCENARIO
 
 READ_TIMEOUT = 0.2  # real seconds; a `delay` fault of DELAY outlasts it
@@ -128,8 +128,9 @@ def short_read_timeout(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
 
 
 class Outage:
-    """Connection refused, for real: the emulator is stopped before the next `times`
-    requests of `method` on `prefix`, and started again before any other request.
+    """Connection refused, for real: the emulator stops listening (keeping its address)
+    before the next `times` requests of `method` on `prefix`, and serves again before any
+    other request.
 
     It hooks `ApiSession.request` (the one door of every API call) only to know *when*
     to stop the server; the refusal itself comes from the operating system.
@@ -150,7 +151,7 @@ class Outage:
                 self.left -= 1
                 self.refused += 1
                 if not self._down:
-                    self.emu.stop()
+                    self.emu.stop(keep_address=True)
                     self._down = True
             elif self._down:
                 self.emu.start()
@@ -371,7 +372,7 @@ def test_run_refused_for_good_gives_up_within_60_seconds(
     fake_clock: FakeClock, run: Callable[..., Result], figures: Figures
 ) -> None:
     """A closed port: nothing listens, the run request is retried for 60 s, then exit 4."""
-    env = base_env(None, CF_URL=f"http://127.0.0.1:{free_port()}", PIPELINE_ID="proj/ok")
+    env = base_env(None, CF_URL=closed_url(), PIPELINE_ID="proj/ok")
     res = run(
         env,
     )

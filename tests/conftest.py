@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: a fake clock and started emulators."""
+"""Fixtures shared by the whole suite: a fake clock, started emulators, and the figures the
+suite measures (docs/reliability.md), printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ import pytest
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
+from harness import Figures
 from scenarios import DEFAULT_SCENARIO
 
 EmulatorFactory = Callable[..., Emulator]
 
+FIGURES = pytest.StashKey[Figures]()
+
 
 @pytest.fixture
 def fake_clock() -> FakeClock:
+    """Pass it to the emulator and to `run_step`: the builds move as cfstep sleeps."""
     return FakeClock()
 
 
@@ -45,3 +50,18 @@ def emulator() -> Iterator[EmulatorFactory]:
     yield make
     for emu in started:
         emu.stop()
+
+
+@pytest.fixture(scope="session")
+def figures(pytestconfig: pytest.Config) -> Figures:
+    """The session's figures: tests add to them, `pytest_terminal_summary` prints them."""
+    return pytestconfig.stash.setdefault(FIGURES, Figures())
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    figures = config.stash.get(FIGURES, None)
+    if figures is None:
+        return
+    terminalreporter.section("reliability figures")
+    for line in figures.report(grid=config.get_verbosity() > 0):
+        terminalreporter.write_line(line)

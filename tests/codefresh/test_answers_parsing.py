@@ -1,16 +1,14 @@
-"""The small parts under the hostile-answer tests: the build parser, the held signal."""
+"""The answer boundary's parts under the hostile-answer tests: the build parser and the
+text and JSON that are kept or dropped."""
 
 from __future__ import annotations
 
-import os
-import signal
 from datetime import UTC, datetime
 
 import pytest
 
-from cfstep.cancel import CancelGuard
 from cfstep.codefresh.answers import Build, clean_json, clean_text
-from cfstep.errors import ApiError, Cancelled, TransientApiError
+from cfstep.errors import TransientApiError
 
 
 def test_a_naive_time_is_utc_and_subtracts_from_an_aware_one() -> None:
@@ -68,25 +66,3 @@ def test_clean_text_and_clean_json() -> None:
     assert not clean_json({"k": ["\udfff"]})
     assert not clean_json({"\ud800": 1})
     assert clean_json({"metadata": {"id": "x"}, "spec": {"triggers": [1, None]}})
-
-
-def _abandon_the_request(guard: CancelGuard, held: list[bool]) -> None:
-    with guard.deferred(on_held=lambda: held.append(True)):
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert guard.holding
-        raise ApiError("could not start: the request was cut")
-
-
-def test_a_held_signal_is_raised_even_when_the_block_raises() -> None:
-    """The run request abandoned (an ApiError) after a SIGTERM: exit 143, not 4."""
-    guard = CancelGuard().install()
-    held: list[bool] = []
-    try:
-        with pytest.raises(Cancelled) as caught:
-            _abandon_the_request(guard, held)
-    finally:
-        guard.restore()
-    assert caught.value.exit_code == 143
-    assert isinstance(caught.value.__context__, ApiError)
-    assert held == [True]
-    assert not guard.holding

@@ -9,6 +9,7 @@
   annotations sits under `TYPE_CHECKING`.
 - **Names**: no two modules or classes one letter apart; no class of the product named
   after a class of `requests`; no issue number in any tracked file.
+- **The doc**: docs/architecture.md names every module, and only modules that exist.
 
 Every failure names the module and the rule. What this branch leaves to the merge, in
 modules other engineers are changing now, is listed (LEFT_FOR_THE_MERGE and
@@ -592,3 +593,42 @@ def test_no_issue_numbers_in_tracked_files() -> None:
             continue
         found += [f"{path.relative_to(ROOT)}: {ref!r}" for ref in issue_references(text)]
     assert found == [], f"issue numbers (cite the README or docs/ instead): {found}"
+
+
+# -- docs/architecture.md ----------------------------------------------------------------------
+
+DOC = ROOT / "docs" / "architecture.md"
+# A module is named by its path under cfstep/ in backticks (`run/compose.py`), a package
+# by its folder (`logs/`); paths of the repository's other folders are not modules.
+_NAMED = re.compile(r"`([A-Za-z_][\w/]*?(?:\.py|/))`")
+_NOT_MODULES = ("tests/", "bench/", "scripts/", "docs/", "requirements/")
+
+
+def named_in(text: str) -> set[str]:
+    return {name for name in _NAMED.findall(text) if not name.startswith(_NOT_MODULES)}
+
+
+def module_paths() -> set[str]:
+    """Every module as the doc names it: its path under cfstep/, a package by its folder."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        found.add(f"{relative.parent}/" if path.name == "__init__.py" else str(relative))
+    return (found - {"./"}) | {"cfstep/"}
+
+
+def test_the_doc_names_only_modules_that_exist() -> None:
+    gone = sorted(named_in(DOC.read_text(encoding="utf-8")) - module_paths())
+    assert gone == [], f"docs/architecture.md names modules that do not exist: {gone}"
+
+
+def test_the_doc_names_every_module() -> None:
+    missing = sorted(module_paths() - named_in(DOC.read_text(encoding="utf-8")))
+    assert missing == [], (
+        f"docs/architecture.md does not name {missing}: add a line for each to its tree"
+    )
+
+
+def test_the_doc_check_reads_names_as_the_doc_writes_them() -> None:
+    text = "`run/compose.py` builds; `logs/` reads; `tests/test_readme.py` checks; `x == 1`"
+    assert named_in(text) == {"run/compose.py", "logs/"}

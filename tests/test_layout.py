@@ -1,13 +1,14 @@
 """The tests mirror the code (README, "For developers"):
 
-- `tests/<package>/` holds the unit tests of `cfstep/<package>/`, each file named after a
-  module of the package (or the package): `test_<module>[_<aspect>].py`; `tests/test_*.py`
-  at the top: the shared modules' unit tests and the project-level checks;
+- `tests/<package>/` holds the unit tests of `cfstep/<package>/`: each file imports the
+  module it tests (and is named after it where it can be: `test_<module>[_<aspect>].py`);
+  `tests/test_*.py` at the top: the top-level modules' unit tests and the project checks;
 - `tests/features/<feature>/`: end-to-end tests through the entrypoint, by feature;
   `tests/container/`: the image;
-- every module with logic has a unit test file, or says in END_TO_END_ONLY why the
-  end-to-end tests are its only ones;
+- every module with logic has a unit test file named after it, or says in END_TO_END_ONLY
+  why the end-to-end tests are its only ones;
 - no test folder is a package, so every file name is unique across `tests/`;
+- one family of fixtures, defined once in `tests/conftest.py`, one name for the fake clock;
 - no test guesses a free port: a server binds port 0 and reports the port it got.
 """
 
@@ -105,9 +106,31 @@ def _wanted() -> list[str]:
     ]
 
 
+def imported_modules(source: str) -> set[str]:
+    """The cfstep modules a test file imports itself (`from cfstep.inputs import values`
+    is `cfstep.inputs.values`; `from cfstep.inputs.values import X` too)."""
+    modules = _modules()
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name in modules}
+        elif isinstance(node, ast.ImportFrom) and node.module in modules and not node.level:
+            inside = {f"{node.module}.{alias.name}" for alias in node.names} & modules.keys()
+            found |= inside or {node.module}
+    return found
+
+
+def _named_after(path: Path, names: set[str]) -> bool:
+    stem = path.stem.removeprefix("test_")
+    return any(stem == n or stem.startswith(f"{n}_") for n in names)
+
+
 def _unit_tested(module: str) -> bool:
+    """Its folder of tests has a file named after it: `test_<module>[_<aspect>].py`."""
     folder, prefix = _mirror(module)
-    return any(folder.glob(f"{prefix}.py")) or any(folder.glob(f"{prefix}_*.py"))
+    return any(
+        _named_after(path, {prefix.removeprefix("test_")}) for path in folder.glob("test_*.py")
+    )
 
 
 def test_every_folder_is_a_package_a_feature_or_the_container() -> None:
@@ -147,23 +170,28 @@ def test_every_file_name_is_unique() -> None:
     [p for p in _test_files() if p.parent.parent == TESTS and p.parent.name in PACKAGES],
     ids=lambda p: p.name,
 )
-def test_a_unit_test_file_is_named_after_a_module_of_its_package(path: Path) -> None:
+def test_a_unit_test_file_tests_a_module_of_its_package(path: Path) -> None:
+    """It imports the package or one of its modules, or is named after one
+    (`test_<module>[_<aspect>].py`, as `tests/emulator/test_emulator_cli.py` runs the command)."""
     package = path.parent.name
     names = {package} | {p.stem.lstrip("_") for p in (PACKAGE / package).glob("*.py")}
-    stem = path.stem.removeprefix("test_")
-    assert any(stem == n or stem.startswith(f"{n}_") for n in names), (
-        f"tests/{package}/{path.name}: name it test_<module>[_<aspect>].py after a module "
-        f"of cfstep/{package}/ ({sorted(names)}), or move it to tests/features/"
+    imported = imported_modules(path.read_text(encoding="utf-8"))
+    mine = {m for m in imported if m == f"cfstep.{package}" or m.startswith(f"cfstep.{package}.")}
+    assert mine or _named_after(path, names), (
+        f"tests/{package}/{path.name} tests nothing of cfstep/{package}/ (it imports "
+        f"{sorted(imported)}): a unit test file imports the module it tests; an end-to-end "
+        "test goes to tests/features/<feature>/"
     )
 
 
 @pytest.mark.parametrize("path", sorted(TESTS.glob("test_*.py")), ids=lambda p: p.name)
-def test_a_top_level_test_file_is_a_shared_module_s_or_a_project_check(path: Path) -> None:
-    stem = path.stem.removeprefix("test_")
-    shared = any(stem == n or stem.startswith(f"{n}_") for n in SHARED)
-    assert shared or path.name in PROJECT_CHECKS, (
-        f"tests/{path.name}: at the top only the tests of the top-level modules ({SHARED}) and the "
-        "project-level checks (PROJECT_CHECKS); move it to tests/<package>/ or tests/features/"
+def test_a_top_level_test_file_is_a_top_level_modules_or_a_project_check(path: Path) -> None:
+    imported = imported_modules(path.read_text(encoding="utf-8"))
+    top = {m for m in imported if m.count(".") == 1 and m.split(".")[1] in SHARED}
+    assert top or _named_after(path, set(SHARED)) or path.name in PROJECT_CHECKS, (
+        f"tests/{path.name}: at the top only the tests of cfstep's top-level modules "
+        f"({SHARED}) and the project-level checks (PROJECT_CHECKS); it imports "
+        f"{sorted(imported)}: move it to tests/<package>/ or tests/features/<feature>/"
     )
 
 
@@ -180,6 +208,50 @@ def test_end_to_end_only_names_only_modules_without_unit_tests() -> None:
     wanted = set(_wanted())
     stale = [m for m in END_TO_END_ONLY if m not in wanted or _unit_tested(m)]
     assert stale == [], f"{stale}: unit tested now (or gone): drop them from END_TO_END_ONLY"
+
+
+# -- one family of fixtures -------------------------------------------------------------------
+
+SUITE_FIXTURES = {"fake_clock", "emulator", "emu", "real_emu", "foreign", "run", "figures"}
+NOT_FIXTURE_NAMES = {"clock": "fake_clock"}  # the one name of the fake clock
+# Files with a fixture of their own under a suite fixture's name, and why.
+OWN_FIXTURES = {
+    "container/test_image.py": "`emulator`: one emulator on real time for the module's podman runs",
+}
+
+
+def fixtures_defined(source: str) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if ast.unparse(target) in {"pytest.fixture", "fixture"}:
+                    names.append(node.name)
+    return names
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in _python_files()
+        if p != TESTS / "conftest.py" and str(p.relative_to(TESTS)) not in OWN_FIXTURES
+    ],
+    ids=lambda p: str(p.relative_to(TESTS)),
+)
+def test_the_suites_fixtures_are_defined_once(path: Path) -> None:
+    defined = fixtures_defined(path.read_text(encoding="utf-8"))
+    again = sorted(SUITE_FIXTURES.intersection(defined))
+    assert again == [], (
+        f"tests/{path.relative_to(TESTS)} defines {again} again: use tests/conftest.py's"
+    )
+    renamed = {name: NOT_FIXTURE_NAMES[name] for name in defined if name in NOT_FIXTURE_NAMES}
+    assert renamed == {}, f"tests/{path.relative_to(TESTS)}: name the fixture {renamed}"
+
+
+def test_the_suites_fixtures_are_in_the_root_conftest() -> None:
+    assert set(fixtures_defined((TESTS / "conftest.py").read_text("utf-8"))) >= SUITE_FIXTURES
 
 
 # -- no free-port guessing ---------------------------------------------------------------------

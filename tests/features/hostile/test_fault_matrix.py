@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,6 @@ from cfstep.codefresh import transport
 from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
 from harness import Figures, MatrixRow, Result, base_env, closed_url
-from scenarios import DEFAULT_SCENARIO
 
 READ_TIMEOUT = 0.2  # real seconds; a `delay` fault of DELAY outlasts it
 DELAY = 0.5
@@ -167,14 +166,6 @@ class Outage:
 
         monkeypatch.setattr(transport.ApiSession, "request", request)
         return self
-
-
-@pytest.fixture
-def foreign() -> Iterator[Emulator]:
-    """Another host: a redirect points here, and it must never hear from cfstep."""
-    other = Emulator(DEFAULT_SCENARIO, api_key="foreign-host-key").start()
-    yield other
-    other.stop()
 
 
 def _arm(

@@ -6,13 +6,12 @@ absolute or scheme-relative Location, on any request), it receives no request at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
-from harness import API_KEY, Figures, Result
-from scenarios import DEFAULT_SCENARIO
+from harness import Figures, Result
 
 REQUESTS = {
     "run": ("POST", "/api/pipelines/run/", "proj/ok", 4),
@@ -20,14 +19,6 @@ REQUESTS = {
     "log location": ("GET", "/api/progress/", "proj/fail", 1),
     "annotations": ("GET", "/api/annotations", "proj/ok", 0),
 }
-
-
-@pytest.fixture
-def foreign() -> Iterator[Emulator]:
-    # Same key on purpose: if cfstep ever sent its key here, the foreign host would accept it.
-    other = Emulator(DEFAULT_SCENARIO, api_key=API_KEY).start()
-    yield other
-    other.stop()
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

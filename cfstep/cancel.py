@@ -5,15 +5,15 @@ codes")."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import FrameType
 
 from cfstep.errors import Cancelled
 from cfstep.model import ExitCode
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from types import FrameType
     from typing import Any
 
 _CODES = {signal.SIGINT: ExitCode.SIGINT, signal.SIGTERM: ExitCode.SIGTERM}

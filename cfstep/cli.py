@@ -6,7 +6,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
 
 from cfstep import masking, outputs
 from cfstep.cancel import CancelGuard
@@ -15,12 +14,15 @@ from cfstep.errors import CfstepError
 from cfstep.inputs import access
 from cfstep.inputs import config as inputs
 from cfstep.model import ExitCode, Outcome
-from cfstep.timing import Clock, Jitter, Sleep, jitter
+from cfstep.timing import jitter
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from cfstep.codefresh.client import CodefreshClient
     from cfstep.model import Config
+    from cfstep.timing import Clock, Jitter, Sleep
 
 
 def main(

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping
 
 from cfstep.masking import CUT, MASK, Masker, percent_encoded
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
     from typing import TextIO
 
 __all__ = [

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 MASK = "***"
 CUT = "…"

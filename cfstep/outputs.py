@@ -10,10 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
 
-from cfstep.console import Console, shown
+from cfstep.console import shown
 from cfstep.errors import InputError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from cfstep.console import Console
 
 # Paths are plain strings: pathlib costs ~15 ms of start-up here and buys nothing
 # (docs/performance.md).

@@ -13,6 +13,7 @@ Import it by name, like `scenarios` and `fakeclock`: `from harness import run_st
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -111,8 +112,8 @@ def parse_exports(text: str) -> dict[str, str]:
 
 
 def base_env(emu: Emulator | None, **extra: str) -> dict[str, str]:
-    """What Codefresh injects into a step, pointing at the emulator (or at a closed port)."""
-    return {"CF_API_KEY": API_KEY, "CF_URL": emu.url if emu else "http://127.0.0.1:9", **extra}
+    """What Codefresh injects into a step, pointing at the emulator (or at `closed_url()`)."""
+    return {"CF_API_KEY": API_KEY, "CF_URL": emu.url if emu else closed_url(), **extra}
 
 
 # -- the leak check --------------------------------------------------------------------------
@@ -417,11 +418,19 @@ def run_cli(
     return start_cli(emu, env, argv, volume=volume, secrets=secrets).finish(timeout)
 
 
-def free_port() -> int:
-    """A port nothing listens on (until someone binds it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@functools.cache
+def closed_url() -> str:
+    """`http://127.0.0.1:<port>` where every connection is refused by the system, for the
+    whole session: a socket of this process holds the port, bound and never listening, so
+    no server can be given it."""
+    return f"http://127.0.0.1:{_refusing_socket().getsockname()[1]}"
+
+
+@functools.cache
+def _refusing_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 # -- reading the emulator's request log ------------------------------------------------------

@@ -61,7 +61,7 @@ DEFAULT_SCENARIO: dict[str, Any] = {
 ODD_PIPELINE = "my project/deploy: prod"
 ODD_PIPELINE_SEGMENT = "my%20project%2Fdeploy%3A%20prod"
 
-# DEFAULT_SCENARIO plus what only the CLI suite needs.
+# DEFAULT_SCENARIO plus the pipelines only end-to-end runs need.
 CLI_SCENARIO: dict[str, Any] = {
     "pipelines": {
         **DEFAULT_SCENARIO["pipelines"],
@@ -115,4 +115,9 @@ FANOUT_SCENARIO: dict[str, Any] = {
             },
         },
     }
+}
+
+# Every pipeline the end-to-end tests run: the `emu` and `real_emu` fixtures serve it.
+SUITE_SCENARIO: dict[str, Any] = {
+    "pipelines": {**CLI_SCENARIO["pipelines"], **FANOUT_SCENARIO["pipelines"]}
 }

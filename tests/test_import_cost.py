@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from harness import closed_url
+
 # The skip path of a false condition decides and exits: no HTTP, no TLS, no trigger code.
 # A step runs with its inputs in the environment and no arguments: no argparse, no yaml for a
 # one-expression condition, no pathlib.
@@ -49,7 +51,7 @@ def test_skip_path_does_not_import_the_http_stack(tmp_path: object) -> None:
     env = {
         **_base_env(tmp_path),
         "CF_API_KEY": "import-cost-test-key",
-        "CF_URL": "http://127.0.0.1:9",  # nothing listens: a request would fail the run
+        "CF_URL": closed_url(),  # a request would be refused and fail the run
         "PIPELINE_ID": "proj/ok",
         "CONDITION_ALL": '"a" == "b"',
     }
@@ -79,7 +81,7 @@ def test_paths_that_send_nothing_do_not_import_the_http_client(
     env = {
         **_base_env(tmp_path),
         "CF_API_KEY": "import-cost-test-key",
-        "CF_URL": "http://127.0.0.1:9",
+        "CF_URL": closed_url(),
         "PIPELINE_ID": "proj/ok",
         **extra_env,
     }

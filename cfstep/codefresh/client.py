@@ -10,23 +10,26 @@ projects and the YAML validator, FOLLOW_LOGS the log database's token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from cfstep.codefresh import answers, refusals
-from cfstep.codefresh.answers import ApiAnswer, Build
+from cfstep.codefresh.answers import Build
 from cfstep.codefresh.failures import TransportError
 from cfstep.codefresh.run_request import quote_segment
-from cfstep.codefresh.transport import ApiSession, new_session
-from cfstep.console import Console, clip
+from cfstep.codefresh.transport import new_session
+from cfstep.console import clip
 from cfstep.errors import ApiError, TransientApiError
-from cfstep.model import Config
-from cfstep.timing import Backoff, Clock, Deadline, Jitter, Sleep
+from cfstep.timing import Backoff, Deadline
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Any, TypeVar
 
     from cfstep.cancel import CancelGuard
+    from cfstep.codefresh.answers import ApiAnswer
+    from cfstep.codefresh.transport import ApiSession
+    from cfstep.console import Console
+    from cfstep.model import Config
+    from cfstep.timing import Clock, Jitter, Sleep
 
     T = TypeVar("T")
 

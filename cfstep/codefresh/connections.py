@@ -6,7 +6,6 @@ one, and a session that trusts nothing of the process environment.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 
 import requests
 import urllib3
@@ -16,6 +15,7 @@ from cfstep.codefresh.network import USER_AGENT, proxies_for
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing itself
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from requests.utils import should_bypass_proxies
 
 from cfstep import __version__
 from cfstep.documents import check_ca_bundle
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 USER_AGENT = f"cfstep/{__version__}"
 

@@ -6,7 +6,10 @@ import os
 from urllib.parse import quote
 
 from cfstep.errors import InputError
-from cfstep.model import ChildSpec, Config
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.model import ChildSpec, Config
 
 
 def quote_segment(name: str, what: str = "a name") -> str:

@@ -29,7 +29,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -41,6 +40,10 @@ from cfstep.codefresh.answers import ApiAnswer
 from cfstep.codefresh.connections import Http, sending
 from cfstep.codefresh.failures import BadRedirect, BodyTooLarge, NotAUrl, TransportError
 from cfstep.codefresh.network import USER_AGENT, auth_header, tls_verify
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
 
 API_BODY_LIMIT = 4 * 1024 * 1024  # a build or annotation list is a few KB
 _CHUNK = 64 * 1024

@@ -10,7 +10,6 @@ translates JavaScript regular expressions. tests/conditions/ compares it with te
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cfstep.conditions import _advice, _regex
@@ -20,6 +19,10 @@ from cfstep.conditions._js import JsError
 from cfstep.conditions._regex import time_limit
 from cfstep.documents import json_as_yaml, load_yaml_or_none
 from cfstep.errors import ConditionError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "MAX_EXPRESSION",

@@ -15,13 +15,19 @@ import ast
 import math
 import re
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import cast
 
 import simpleeval
 
 from cfstep.conditions import _js, _jsep, _regex
-from cfstep.conditions._js import JsError, JsValue
+from cfstep.conditions._js import JsError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from cfstep.conditions._js import JsValue
 
 MAX_TREE_DEPTH = 200
 """Deepest expression tree evaluated (long operator chains nest too)."""
@@ -87,7 +93,7 @@ def _ne(a: object, b: object) -> bool:
 
 def _numbers(op: str, a: object, b: object) -> tuple[float, float]:
     _verify(op, (a, b))
-    return cast(float, a), cast(float, b)
+    return cast("float", a), cast("float", b)
 
 
 def _compare(op: str, a: object, b: object) -> bool:
@@ -95,7 +101,7 @@ def _compare(op: str, a: object, b: object) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         lt, gt = _js.less(a, b), _js.less(b, a)
         return {"<": lt, ">": gt, "<=": not gt, ">=": not lt}[op]
-    x, y = cast(float, a), cast(float, b)
+    x, y = cast("float", a), cast("float", b)
     return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
 
 
@@ -103,7 +109,7 @@ def _add(a: object, b: object) -> JsValue:
     _verify("+", (a, b))
     if isinstance(a, str) and isinstance(b, str):
         return _js.checked(a + b)
-    return cast(float, a) + cast(float, b)
+    return cast("float", a) + cast("float", b)
 
 
 def _sub(a: object, b: object) -> float:
@@ -147,19 +153,19 @@ def _or(a: object, b: object) -> bool:
 
 def _pos(a: object) -> float:
     _verify("+", (a,))
-    return cast(float, a)
+    return cast("float", a)
 
 
 def _neg(a: object) -> float:
     _verify("-", (a,))
-    return -cast(float, a)
+    return -cast("float", a)
 
 
 def _not(a: object) -> bool:
     _verify("!", (a,))
     if isinstance(a, bool):
         return not a
-    x = cast(float, a)
+    x = cast("float", a)
     return x == 0 or math.isnan(x)
 
 

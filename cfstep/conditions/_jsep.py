@@ -395,15 +395,15 @@ class _Parser:
 
 # jsep's stack alternates operands and (operator, precedence) entries.
 def _prec(entry: Node | tuple[str, int]) -> int:
-    return cast(tuple[str, int], entry)[1]
+    return cast("tuple[str, int]", entry)[1]
 
 
 def _opname(entry: Node | tuple[str, int]) -> str:
-    return cast(tuple[str, int], entry)[0]
+    return cast("tuple[str, int]", entry)[0]
 
 
 def _node(entry: Node | tuple[str, int]) -> Node:
-    return cast(Node, entry)
+    return cast("Node", entry)
 
 
 def parse(expression: str) -> Tree:

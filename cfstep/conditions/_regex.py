@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -34,6 +33,8 @@ from cfstep.conditions._js import JsError, LazyPattern, units
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import regex
 
 _LINE_TERMINATORS = "\n\r\u2028\u2029"

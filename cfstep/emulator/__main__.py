@@ -8,13 +8,16 @@ import signal
 import ssl
 import sys
 import threading
-from collections.abc import Sequence
-from types import FrameType
-from typing import Any
 
 import cfstep
 from cfstep.emulator.emulator import DEFAULT_API_KEY, Emulator
 from cfstep.emulator.scenario import ScenarioError
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+    from typing import Any
 
 
 class _Version(argparse.Action):

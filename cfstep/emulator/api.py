@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote
 
-from cfstep.emulator.logstore import LogStore
 from cfstep.emulator.pipelines import PipelineBook
-from cfstep.emulator.state import Build, RunRejected, State
+from cfstep.emulator.state import RunRejected
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from cfstep.emulator.logstore import LogStore
+    from cfstep.emulator.state import Build, State
 
 JSON_TYPE = "application/json; charset=utf-8"
 ACCOUNT = "emulator-account"

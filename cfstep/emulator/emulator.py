@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from cfstep.emulator.api import Api
-from cfstep.emulator.faults import Fault, FaultBook
-from cfstep.emulator.logstore import LogFault, LogStore
+from cfstep.emulator.faults import FaultBook
+from cfstep.emulator.logstore import LogStore
 from cfstep.emulator.pipelines import PipelineBook, is_write
-from cfstep.emulator.recording import RecordedRequest, RequestLog
+from cfstep.emulator.recording import RequestLog
 from cfstep.emulator.scenario import load_scenario, parse_pipeline
 from cfstep.emulator.server import EmulatorServer
-from cfstep.emulator.state import Build, State
+from cfstep.emulator.state import State
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from cfstep.emulator.faults import Fault
+    from cfstep.emulator.logstore import LogFault
+    from cfstep.emulator.recording import RecordedRequest
+    from cfstep.emulator.state import Build
 
 Scenario = Mapping[str, Any] | str | Path | None
 
@@ -66,9 +75,22 @@ class Emulator:
     # --- lifecycle --------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        if self._server is not None:
+        """Serve: on a new address, or again on the one kept by `stop(keep_address=True)`."""
+        if self._thread is not None:
             return self
+        if self._server is None:
+            self._server = self._new_server()
+        else:
+            self._server.listen_again()
         self.logstore.start()
+        # A short poll interval keeps stop() (and so every test teardown) fast.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _new_server(self) -> EmulatorServer:
         api = Api(
             self._state,
             self.api_key,
@@ -91,24 +113,25 @@ class Emulator:
             server.socket = self._tls.wrap_socket(
                 server.socket, server_side=True, do_handshake_on_connect=False
             )
-        self._server = server
-        # A short poll interval keeps stop() (and so every test teardown) fast.
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
+        return server
 
-    def stop(self) -> None:
-        server, self._server = self._server, None
+    def stop(self, *, keep_address: bool = False) -> None:
+        """Stop answering. `keep_address`: the address stays this emulator's, every
+        connection to it refused by the system until `start()` serves it again — a real
+        "connection refused" that no other server can take the port from meanwhile."""
+        server, thread, self._thread = self._server, self._thread, None
         if server is None:
             return
-        self.logstore.stop()
-        server.shutdown()
-        server.cut_open_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if thread is not None:
+            self.logstore.stop()
+            server.shutdown()
+            server.cut_open_connections()
+            thread.join(timeout=5)
+        if keep_address:
+            server.stop_listening()
+        else:
+            self._server = None
+            server.server_close()
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -20,10 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cfstep.emulator.steplog import StepState
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from cfstep.emulator.steplog import StepState
 
 TICK_SECONDS = 0.01  # how often a stream looks for new lines (real time)
 LINES_PER_EVENT = 1000

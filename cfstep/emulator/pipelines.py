@@ -16,12 +16,16 @@ import copy
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from cfstep.emulator.scenario import new_object_id, parse_pipeline
-from cfstep.emulator.state import State
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from cfstep.emulator.state import State
 
 ACCOUNT_ID = "1" * 24
 MASKED = "*****"

@@ -6,7 +6,10 @@ import dataclasses
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass

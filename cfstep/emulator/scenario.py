@@ -27,9 +27,12 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 PIPELINE_KEYS = frozenset(
     {"id", "timeline", "final", "logs", "steps", "annotations", "triggers", "branches"}

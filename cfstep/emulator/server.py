@@ -8,14 +8,20 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cfstep.emulator.api import Api, Request, Response, error
-from cfstep.emulator.faults import Fault, FaultBook
-from cfstep.emulator.recording import RecordedRequest, RequestLog
+from cfstep.emulator.api import Request, Response, error
+from cfstep.emulator.recording import RecordedRequest
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from cfstep.emulator.api import Api
+    from cfstep.emulator.faults import Fault, FaultBook
+    from cfstep.emulator.recording import RequestLog
 
 HTML_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head>"
@@ -49,6 +55,29 @@ class EmulatorServer(ThreadingHTTPServer):
         self.verbose = verbose
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+
+    def server_bind(self) -> None:
+        """Bind by number, also when the system chooses the port: Linux gives a port it
+        chose back as soon as the socket stops listening, and `stop_listening` must keep
+        it. The port is chosen by a second socket that holds it until this one is bound
+        (both with SO_REUSEADDR, neither listening yet), so no other server can take it."""
+        host, port = self.server_address[:2]
+        if port != 0:
+            super().server_bind()
+            return
+        with socket.socket(self.address_family) as chooser:
+            chooser.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            chooser.bind((host, 0))
+            self.server_address = (host, chooser.getsockname()[1])
+            super().server_bind()
+
+    def stop_listening(self) -> None:
+        """Connections are refused from now on, by the system, while the address stays
+        bound to this server; `listen_again` serves it again."""
+        _shutdown(self.socket)
+
+    def listen_again(self) -> None:
+        self.socket.listen(self.request_queue_size)
 
     def track(self, sock: socket.socket, is_open: bool) -> None:
         with self._open_lock:

@@ -7,13 +7,21 @@ will. Statuses are never stored: each read computes them from the clock (timelin
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from cfstep.emulator.scenario import PipelineSpec, new_object_id
-from cfstep.emulator.steplog import StepState, steps_at
-from cfstep.emulator.timeline import Moment, status_at
+from cfstep.emulator.scenario import new_object_id
+from cfstep.emulator.steplog import steps_at
+from cfstep.emulator.timeline import status_at
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from cfstep.emulator.scenario import PipelineSpec
+    from cfstep.emulator.steplog import StepState
+    from cfstep.emulator.timeline import Moment
 
 
 class RunRejected(Exception):

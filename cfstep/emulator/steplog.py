@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfstep.emulator.scenario import PipelineSpec, StepSpec
+from cfstep.emulator.scenario import StepSpec
 from cfstep.emulator.timeline import start_time, status_at, timeline_end
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.emulator.scenario import PipelineSpec
 
 FIRST_STEP = "Initializing Process"
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfstep.emulator.scenario import PipelineSpec
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.emulator.scenario import PipelineSpec
 
 # Codefresh's non-final statuses (reference/codefresh.md, "Read a build").
 RUNNING_STATES = frozenset(

@@ -10,14 +10,18 @@ spec".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cfstep import documents
 from cfstep.errors import InputError
 from cfstep.inputs import pipelines, values
-from cfstep.inputs.given import Given
 from cfstep.inputs.options import OPTIONS
-from cfstep.model import ChildSpec, PipelineSpec
+from cfstep.model import ChildSpec
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from cfstep.inputs.given import Given
+    from cfstep.model import PipelineSpec
 
 
 def pipeline_specs(given: Given, build_id: str | None) -> tuple[tuple[PipelineSpec, ...], bool]:

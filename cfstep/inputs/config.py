@@ -10,7 +10,6 @@ to run, the children and the specs applied before them, in `cfstep.inputs.childr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
 
 from cfstep import documents
 from cfstep.codefresh.ids import identifier
@@ -20,6 +19,10 @@ from cfstep.inputs import access, children, spelling
 from cfstep.inputs.given import Given
 from cfstep.inputs.options import BY_ENV, ENV_NAMES, OPTIONS
 from cfstep.model import DEFAULT_URL, Config, Platform
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 # What the build running the step hands to the HTTP session: proxies (in either case) and
 # the CA bundles requests reads (README, "Proxies and certificates").

@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 
 from cfstep.errors import InputError
-from cfstep.inputs.options import GROUPS, OPTIONS, Kind, Option
+from cfstep.inputs.options import GROUPS, OPTIONS, Kind
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any, NoReturn
+
+    from cfstep.inputs.options import Option
 
 
 def parse_flags(argv: Sequence[str]) -> dict[str, Any]:

@@ -6,15 +6,16 @@ input through one `Given`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cfstep.errors import InputError
 from cfstep.inputs import values
-from cfstep.inputs.options import BY_ENV, Kind, Option
+from cfstep.inputs.options import BY_ENV, Kind
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
+
+    from cfstep.inputs.options import Option
 
 
 _VARIABLE_LISTS = frozenset({"VARIABLE", "SECRETS"})

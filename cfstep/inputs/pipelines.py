@@ -4,16 +4,18 @@ names in lower case), the step's own inputs being the defaults (docs/fanout.md).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 from cfstep import documents
 from cfstep.errors import InputError
 from cfstep.inputs import values
-from cfstep.model import PACK_NAMES, ChildSpec
+from cfstep.model import PACK_NAMES
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
+
+    from cfstep.model import ChildSpec
 
 _TEXT = ("pipeline", "trigger", "branch", "sha", "runtime_name", "pack_name", "yaml")
 _BOOLS = ("no_cache", "no_cf_cache", "reset_volume", "enable_notifications")

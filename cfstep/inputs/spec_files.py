@@ -10,7 +10,6 @@ substituted. Every problem is an InputError naming the file and the field (READM
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 from cfstep import documents
 from cfstep.console import shown
@@ -20,6 +19,7 @@ from cfstep.model import PipelineSpec
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 NAME = "PIPELINE_SPEC"

@@ -11,7 +11,9 @@ another tool's own (`SHA1`, `BRANCHES` is left to the plural rule). README, "Inp
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
 
 MIN_EDITED_LENGTH = 7
 

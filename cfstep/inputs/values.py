@@ -9,16 +9,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable
 
 from cfstep import documents
 from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.model import ChildSpec
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
+
+    from cfstep.model import ChildSpec
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off"})

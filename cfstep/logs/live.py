@@ -8,10 +8,11 @@ the child ends, stopped on the way out. README, "Live logs of the child".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import requests
 
     from cfstep.codefresh.client import CodefreshClient

@@ -8,18 +8,20 @@ is CF_URL's, so they get their own `requests` session, which never carries the k
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cfstep.codefresh.answers import clean_text
-from cfstep.codefresh.client import CodefreshClient
 from cfstep.codefresh.run_request import quote_segment
 from cfstep.codefresh.transport import Timeouts, keyless_session
 from cfstep.errors import CfstepError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import requests
+
+    from cfstep.codefresh.client import CodefreshClient
 
 CONNECT_SECONDS = 5.0
 FETCH_TIMEOUTS = Timeouts(connect=CONNECT_SECONDS, read=30.0, total=60.0)

@@ -3,8 +3,11 @@ read from byte chunks as they arrive, with a bound on the size of one event."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 

@@ -14,23 +14,24 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
 from urllib.parse import urljoin
 
 from cfstep.codefresh import failures
-from cfstep.codefresh.client import CodefreshClient
 from cfstep.codefresh.failures import TransportError
 from cfstep.codefresh.transport import Timeouts, cut_socket, open_stream, with_query
-from cfstep.console import Console
 from cfstep.errors import CfstepError, TransientApiError
 from cfstep.logs import location, sse
 from cfstep.logs.tree import LogTree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import TypeVar
 
     import requests
+
+    from cfstep.codefresh.client import CodefreshClient
+    from cfstep.console import Console
 
     T = TypeVar("T")
 

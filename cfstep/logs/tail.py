@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator
 
 from cfstep.codefresh import transport
-from cfstep.codefresh.client import CodefreshClient
 from cfstep.codefresh.failures import BodyTooLarge, TransportError
-from cfstep.console import Console
 from cfstep.errors import Cancelled, CfstepError
 from cfstep.logs import location
 from cfstep.logs.location import LogUnavailable
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     import requests
+
+    from cfstep.codefresh.client import CodefreshClient
+    from cfstep.console import Console
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 API_SECONDS = 15.0

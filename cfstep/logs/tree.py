@@ -8,8 +8,11 @@ twice and memory stays the same size however long the log grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 FINISHED = frozenset({"success", "error", "terminated", "skipped", "denied", "approved", "failure"})
 

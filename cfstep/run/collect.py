@@ -9,14 +9,14 @@ unreadable annotations a warning the report gives: neither changes the exit code
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cfstep.errors import Cancelled, CfstepError
 from cfstep.logs import tail
 from cfstep.run.returned import returned_values
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import requests
 
     from cfstep.codefresh.client import CodefreshClient

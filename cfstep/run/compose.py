@@ -8,7 +8,6 @@ Imported only on the trigger path: the skip path never loads the HTTP stack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cfstep.codefresh.client import client_for
@@ -19,11 +18,13 @@ from cfstep.run.follow import Follower
 from cfstep.run.policy import Policy
 from cfstep.run.report import Report
 from cfstep.run.scheduler import Scheduler
-from cfstep.run.state import Child, RunState
+from cfstep.run.state import RunState
 from cfstep.run.summary import Summary
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import requests
 
     from cfstep import outputs
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from cfstep.codefresh.client import CodefreshClient
     from cfstep.console import Console
     from cfstep.model import Config
+    from cfstep.run.state import Child
     from cfstep.timing import Clock, Jitter, Sleep
 
 

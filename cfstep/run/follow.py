@@ -9,14 +9,14 @@ written into the child's state and told by the report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cfstep.errors import ApiError, TransientApiError
 from cfstep.model import FINAL_STATUSES, RUNNING_STATUSES, Outcome
 from cfstep.timing import Backoff, Deadline, poll_interval
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cfstep.codefresh.answers import Build
     from cfstep.codefresh.client import CodefreshClient
     from cfstep.run.report import Report

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from cfstep import conditions
-from cfstep.console import Console
-from cfstep.model import Config
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.console import Console
+    from cfstep.model import Config
 
 
 def should_run(config: Config, console: Console) -> bool:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import Counter
 
 from cfstep import outputs
-from cfstep.console import Console, duration, shown
+from cfstep.console import duration, shown
 from cfstep.model import RUNNING_STATUSES, Outcome
 from cfstep.run.policy import OnTimeout, timeout_rule
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from cfstep.console import Console
     from cfstep.model import Config
     from cfstep.run.collect import Collected
     from cfstep.run.state import Child, RunState

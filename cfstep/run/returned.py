@@ -6,9 +6,11 @@ Pure: the annotations are read by `cfstep.run.collect`, the values exported by t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cfstep.outputs import valid_key
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 MAX_RETURNED_NAME = 128
 """Longest NAME of a returned value, in characters."""

@@ -7,16 +7,18 @@ Only tells: it reads the run's state and the policy's verdict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from cfstep import outputs
-from cfstep.console import Console, clip, duration
-from cfstep.errors import CfstepError, ChildFailed, ChildTerminated, WaitTimedOut
+from cfstep.console import clip, duration
+from cfstep.errors import ChildFailed, ChildTerminated, WaitTimedOut
 from cfstep.model import ExitCode, Outcome
 from cfstep.run.policy import OnTimeout, timeout_rule
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from cfstep.console import Console
+    from cfstep.errors import CfstepError
     from cfstep.model import Config
     from cfstep.run.report import Report
     from cfstep.run.state import Child, RunState

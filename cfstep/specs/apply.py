@@ -12,19 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cfstep.codefresh.client import CodefreshClient, Conflict
+from cfstep.codefresh.client import Conflict
 from cfstep.codefresh.ids import identifier
-from cfstep.console import Console
 from cfstep.errors import ApiError, InputError, TransientApiError
 from cfstep.inputs.spec_files import NAME, validator_yaml
-from cfstep.model import Config, PipelineSpec
-from cfstep.outputs import Exporter
 from cfstep.specs import compare
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, TypeVar
+
+    from cfstep.codefresh.client import CodefreshClient
+    from cfstep.console import Console
+    from cfstep.model import Config, PipelineSpec
+    from cfstep.outputs import Exporter
 
     T = TypeVar("T")
 
@@ -51,7 +53,7 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Applied:
+class AppliedSpec:
     result: str  # created | updated | unchanged
     pipeline_id: str
 
@@ -144,12 +146,12 @@ class Applier:
 
     # -- phase 2: write -------------------------------------------------------------------
 
-    def apply(self, plan: Plan) -> Applied:
+    def apply(self, plan: Plan) -> AppliedSpec:
         spec = plan.spec
         pending: list[Plan] = [plan]  # the first attempt uses the plan's read
         state = {"maybe_created": False, "stale_retries": 0}
 
-        def attempt(timeout: float) -> Applied:
+        def attempt(timeout: float) -> AppliedSpec:
             for _ in range(4):  # a conflict is answered by reading again
                 now = pending.pop() if pending else self._compare(spec, self._read(spec, timeout))
                 done = self._write(now, state, timeout)
@@ -164,8 +166,8 @@ class Applier:
         self._report(plan, applied)
         return applied
 
-    def _write(self, plan: Plan, state: dict[str, Any], timeout: float) -> Applied | None:
-        """Applied, or None when the pipeline changed meanwhile and must be read again."""
+    def _write(self, plan: Plan, state: dict[str, Any], timeout: float) -> AppliedSpec | None:
+        """AppliedSpec, or None when the pipeline changed meanwhile and must be read again."""
         spec = plan.spec
         if plan.current is None:
             self._ensure_project(spec, timeout)
@@ -175,10 +177,10 @@ class Applier:
             except Conflict:
                 state["maybe_created"] = False  # another build created it first
                 return None
-            return Applied("created", _pipeline_id(created))
+            return AppliedSpec("created", _pipeline_id(created))
         if plan.action == "unchanged":
             result = "created" if state["maybe_created"] else "unchanged"
-            return Applied(result, _pipeline_id(plan.current))
+            return AppliedSpec(result, _pipeline_id(plan.current))
         document = compare.with_trigger_ids(spec.document, plan.current)
         try:
             replaced = self.client.replace_pipeline(spec.name, document, timeout)
@@ -190,7 +192,7 @@ class Applier:
                 ) from None
             state["stale_retries"] += 1
             return None
-        return Applied("updated", _pipeline_id(replaced) or _pipeline_id(plan.current))
+        return AppliedSpec("updated", _pipeline_id(replaced) or _pipeline_id(plan.current))
 
     def _ensure_project(self, spec: PipelineSpec, timeout: float) -> None:
         if spec.project in self.known_projects or self.client.project_exists(spec.project, timeout):
@@ -218,7 +220,7 @@ class Applier:
                 "run the step again (it is safe: what was applied is found unchanged)"
             ) from exc
 
-    def _report(self, plan: Plan, applied: Applied) -> None:
+    def _report(self, plan: Plan, applied: AppliedSpec) -> None:
         spec = plan.spec
         line = f"Pipeline {spec.name} {applied.result} ({spec.source})"
         if applied.result == "updated":

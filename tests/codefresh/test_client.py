@@ -22,7 +22,7 @@ KEY = "client-test-key"
 
 
 @pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
+def keyed_emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
     return emulator(DEFAULT_SCENARIO, clock=fake_clock, api_key=KEY)
 
 
@@ -42,8 +42,10 @@ def _client(url: str, clock: FakeClock, said: list[str]) -> CodefreshClient:
 
 
 @pytest.fixture
-def client(emu: Emulator, fake_clock: FakeClock, said: list[str]) -> Iterator[CodefreshClient]:
-    made = _client(emu.url, fake_clock, said)
+def client(
+    keyed_emu: Emulator, fake_clock: FakeClock, said: list[str]
+) -> Iterator[CodefreshClient]:
+    made = _client(keyed_emu.url, fake_clock, said)
     yield made
     made.session.close()
 
@@ -59,27 +61,27 @@ def _url_in(message: str) -> str:
 
 @pytest.mark.parametrize(("name", "segment"), [("..", "%2E%2E"), (".", "%2E")])
 def test_a_dot_pipeline_is_run_by_that_name_not_another_endpoint(
-    client: CodefreshClient, emu: Emulator, name: str, segment: str
+    client: CodefreshClient, keyed_emu: Emulator, name: str, segment: str
 ) -> None:
     """`..` would make `POST /api/pipelines/` (create a pipeline) of the run request."""
     with pytest.raises(ApiError) as caught:
         client.run_pipeline(name, {}, "req-1")
-    (sent,) = emu.requests
+    (sent,) = keyed_emu.requests
     assert (sent.method, sent.path) == ("POST", f"/api/pipelines/run/{segment}")
     assert sent.status == 404
-    assert _url_in(caught.value.message) == f"{emu.url}{sent.path}?reqId=req-1"
+    assert _url_in(caught.value.message) == f"{keyed_emu.url}{sent.path}?reqId=req-1"
 
 
 def test_a_dot_project_is_looked_up_by_that_name_not_listed(
-    client: CodefreshClient, emu: Emulator
+    client: CodefreshClient, keyed_emu: Emulator
 ) -> None:
     assert client.project_exists("..", 5) is False
-    assert [r.path for r in emu.requests] == ["/api/projects/name/%2E%2E"]
+    assert [r.path for r in keyed_emu.requests] == ["/api/projects/name/%2E%2E"]
 
 
-def test_a_dot_pipeline_is_read_by_that_name(client: CodefreshClient, emu: Emulator) -> None:
+def test_a_dot_pipeline_is_read_by_that_name(client: CodefreshClient, keyed_emu: Emulator) -> None:
     assert client.get_pipeline(".", 5) is None
-    assert [r.path for r in emu.requests] == ["/api/pipelines/%2E"]
+    assert [r.path for r in keyed_emu.requests] == ["/api/pipelines/%2E"]
 
 
 @pytest.mark.parametrize(
@@ -97,21 +99,21 @@ def test_quote_segment(name: str, segment: str) -> None:
 
 
 def test_an_empty_segment_is_refused_and_nothing_sent(
-    client: CodefreshClient, emu: Emulator
+    client: CodefreshClient, keyed_emu: Emulator
 ) -> None:
     with pytest.raises(InputError) as caught:
         client.run_pipeline("", {}, "req-1")
     assert caught.value.message.startswith("the pipeline: an empty name cannot be sent")
-    assert emu.requests == []
+    assert keyed_emu.requests == []
 
 
 # -- an answer about another object -------------------------------------------------------------
 
 
-def test_a_build_answer_about_another_build(client: CodefreshClient, emu: Emulator) -> None:
+def test_a_build_answer_about_another_build(client: CodefreshClient, keyed_emu: Emulator) -> None:
     build_id = client.run_pipeline("proj/ok", {}, "req-1")
     other = {"id": "b0000000000000000000000b", "status": "success"}
-    emu.add_fault(
+    keyed_emu.add_fault(
         Fault("GET", "/api/builds/", "status", status=200, body=json.dumps(other).encode())
     )
     with pytest.raises(ApiError) as caught:
@@ -121,19 +123,21 @@ def test_a_build_answer_about_another_build(client: CodefreshClient, emu: Emulat
     assert "b0000000000000000000000b" in caught.value.message
 
 
-def test_annotations_of_another_build(client: CodefreshClient, emu: Emulator) -> None:
+def test_annotations_of_another_build(client: CodefreshClient, keyed_emu: Emulator) -> None:
     build_id = client.run_pipeline("proj/ok", {}, "req-1")
     foreign = [{"entityId": "someone-else", "key": "cfstep_out_X", "value": "1"}]
     body = json.dumps(foreign).encode()
-    emu.add_fault(Fault("GET", "/api/annotations", "status", status=200, body=body))
+    keyed_emu.add_fault(Fault("GET", "/api/annotations", "status", status=200, body=body))
     with pytest.raises(ApiError) as caught:
         client.annotations(build_id)
     assert "'someone-else'" in caught.value.message
 
 
-def test_a_project_answer_about_another_project(client: CodefreshClient, emu: Emulator) -> None:
+def test_a_project_answer_about_another_project(
+    client: CodefreshClient, keyed_emu: Emulator
+) -> None:
     body = json.dumps({"id": "p1", "projectName": "other"}).encode()
-    emu.add_fault(Fault("GET", "/api/projects/name/", "status", status=200, body=body))
+    keyed_emu.add_fault(Fault("GET", "/api/projects/name/", "status", status=200, body=body))
     with pytest.raises(ApiError) as caught:
         client.project_exists("team-a", 5)
     assert "'other'" in caught.value.message
@@ -144,14 +148,14 @@ def test_a_project_answer_about_another_project(client: CodefreshClient, emu: Em
 
 
 def test_an_oversized_answer_is_not_retried(
-    client: CodefreshClient, emu: Emulator, fake_clock: FakeClock
+    client: CodefreshClient, keyed_emu: Emulator, fake_clock: FakeClock
 ) -> None:
     huge = b'{"status": "running", "pad": "' + b"x" * API_BODY_LIMIT + b'"}'
-    emu.add_fault(Fault("GET", "/api/projects/", "status", times=-1, status=200, body=huge))
+    keyed_emu.add_fault(Fault("GET", "/api/projects/", "status", times=-1, status=200, body=huge))
     with pytest.raises(ApiError) as caught:
         client.retrying(lambda t: client.project_exists("team-a", t), 60)
     assert "larger than 4 MB" in caught.value.message
-    assert len(emu.requests) == 1
+    assert len(keyed_emu.requests) == 1
     assert fake_clock.sleeps == []
 
 
@@ -166,9 +170,9 @@ def test_unreachable_is_said_once_for_the_whole_run(fake_clock: FakeClock, said:
 
 
 def test_waitable_answers_are_not_called_unreachable(
-    client: CodefreshClient, emu: Emulator, said: list[str]
+    client: CodefreshClient, keyed_emu: Emulator, said: list[str]
 ) -> None:
-    emu.add_fault(Fault("GET", "/api/builds/", "status", times=-1, status=503))
+    keyed_emu.add_fault(Fault("GET", "/api/builds/", "status", times=-1, status=503))
     with pytest.raises(ApiError):
         client.retrying(lambda t: client.get_build("b1", t), 5)
     assert said == []  # Codefresh answered: it is reachable

@@ -17,7 +17,8 @@ from cfstep.codefresh import failures
 from cfstep.codefresh.failures import ProxyRefused, TlsMismatch, TlsVerifyError, TransportError
 from cfstep.codefresh.transport import Timeouts, new_session
 from cfstep.emulator import Emulator
-from cli.netkit import ForwardingProxy, scripted_server
+from harness import closed_url
+from netkit import ForwardingProxy, scripted_server
 from scenarios import DEFAULT_SCENARIO
 
 KEY = "failures-test-key"
@@ -46,14 +47,8 @@ def tls_emu(ca: trustme.CA) -> Iterator[Emulator]:
         yield emu
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # nothing listens once it is closed
-
-
 def test_a_refused_connection_never_left() -> None:
-    found = _failure(f"http://127.0.0.1:{_closed_port()}")
+    found = _failure(closed_url())
     assert str(found) == "connection refused"
     assert found.retryable
     assert not found.maybe_processed  # safe to send again, even a run request
@@ -101,7 +96,7 @@ def test_a_proxy_refusing_the_tunnel(tls_emu: Emulator) -> None:
 
 
 def test_a_proxy_that_is_down() -> None:
-    found = _failure("http://cf.invalid", HTTP_PROXY=f"http://127.0.0.1:{_closed_port()}")
+    found = _failure("http://cf.invalid", HTTP_PROXY=closed_url())
     assert str(found) == "the proxy failed (connection refused)"
     assert not found.maybe_processed
 

@@ -21,7 +21,7 @@ from cfstep.codefresh.transport import (
     open_stream,
 )
 from cfstep.emulator import Emulator
-from cli.netkit import dripping, scripted_server
+from netkit import dripping, scripted_server
 
 KEY = "transport-test-key"
 

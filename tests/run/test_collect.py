@@ -79,11 +79,13 @@ class Setup:
 
 
 @pytest.fixture
-def setup(emu: Emulator, clock: FakeClock) -> Setup:
+def setup(emu: Emulator, fake_clock: FakeClock) -> Setup:
     env = base_env(emu)
     cfg = config(**env)
-    client = client_for(cfg, Console(), clock=clock, sleep=clock.sleep, jitter=lambda: 1.0)
-    return Setup(emu, clock, client, io.StringIO(), FakeLiveLogs(), env)
+    client = client_for(
+        cfg, Console(), clock=fake_clock, sleep=fake_clock.sleep, jitter=lambda: 1.0
+    )
+    return Setup(emu, fake_clock, client, io.StringIO(), FakeLiveLogs(), env)
 
 
 def test_a_failed_child_not_shown_whole_live_gets_its_tail(setup: Setup) -> None:

@@ -39,3 +39,16 @@ def test_an_ordinary_value_comes_back(value: str) -> None:
 def test_other_prefixes_are_not_returned() -> None:
     found = {"mine_DIGEST": "1", "cfstep_out_DIGEST": "2"}
     assert returned_values(found, "mine_") == ({"DIGEST": "1"}, [])
+
+
+def test_returned_values_strip_the_prefix_and_refuse_unsafe_names() -> None:
+    found = {
+        "cfstep_out_DIGEST": "sha256:1",
+        "cfstep_out_": "no name",
+        "cfstep_out_BUILD_STATUS": "not ours",
+        "cfstep_out_A-B": "not a name",
+        "other": "not returned",
+    }
+    returned, refused = returned_values(found, "cfstep_out_")
+    assert returned == {"DIGEST": "sha256:1"}
+    assert [key for key, _ in refused] == ["cfstep_out_BUILD_STATUS", "cfstep_out_A-B"]

@@ -24,25 +24,25 @@ SCENARIO = {
 
 
 @pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
+def demo_emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
     return emulator(SCENARIO, clock=fake_clock, api_key=API_KEY)
 
 
 def _run_with_key(
-    emu: Emulator, key: str, env: Mapping[str, str], tmp_path: Path, argv: Sequence[str] = ()
+    demo_emu: Emulator, key: str, env: Mapping[str, str], tmp_path: Path, argv: Sequence[str] = ()
 ) -> Result:
     """The real entrypoint, without the harness's leak scan: a key of a few letters is in
     ordinary words (`x` in `existing`), which is the point here."""
     out, err = io.StringIO(), io.StringIO()
-    environ = {**base_env(emu), "CF_VOLUME_PATH": str(tmp_path), **env, "CF_API_KEY": key}
+    environ = {**base_env(demo_emu), "CF_VOLUME_PATH": str(tmp_path), **env, "CF_API_KEY": key}
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(list(argv), environ, meta_export=tmp_path / "no-meta" / "export")
     return Result(code, out.getvalue(), err.getvalue())
 
 
-def test_a_short_key_garbles_no_message(emu: Emulator, tmp_path: Path) -> None:
+def test_a_short_key_garbles_no_message(demo_emu: Emulator, tmp_path: Path) -> None:
     """`CF_API_KEY=demo` once printed `…/run/***%2Fdeploy`."""
-    result = _run_with_key(emu, "demo", {"PIPELINE_ID": "demo/deploy"}, tmp_path)
+    result = _run_with_key(demo_emu, "demo", {"PIPELINE_ID": "demo/deploy"}, tmp_path)
     assert result.code == 4  # the emulator refuses the key
     warning, triggering, closing = result.stderr_lines
     assert warning.startswith("warning: CF_API_KEY looks too short to be a Codefresh key (4 ")
@@ -51,38 +51,43 @@ def test_a_short_key_garbles_no_message(emu: Emulator, tmp_path: Path) -> None:
     assert "***" not in closing
 
 
-def test_a_one_letter_key_leaves_words_whole(emu: Emulator, tmp_path: Path) -> None:
+def test_a_one_letter_key_leaves_words_whole(demo_emu: Emulator, tmp_path: Path) -> None:
     """`CF_API_KEY=x` once printed `e***isting build`."""
-    result = _run_with_key(emu, "x", {}, tmp_path)
+    result = _run_with_key(demo_emu, "x", {}, tmp_path)
     assert result.code == 5
     assert "or BUILD_ID to follow an existing build" in result.stderr_lines[-1]
     assert "***" not in result.stderr
 
 
-def test_a_short_key_standing_alone_is_still_masked(emu: Emulator, tmp_path: Path) -> None:
+def test_a_short_key_standing_alone_is_still_masked(demo_emu: Emulator, tmp_path: Path) -> None:
     body = json.dumps({"message": "the key demo is not valid"}).encode()
-    emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=401, body=body))
-    result = _run_with_key(emu, "demo", {"PIPELINE_ID": "demo/deploy"}, tmp_path)
+    demo_emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=401, body=body))
+    result = _run_with_key(demo_emu, "demo", {"PIPELINE_ID": "demo/deploy"}, tmp_path)
     assert result.code == 4
     assert "(the key *** is not valid)" in result.stderr_lines[-1]
     assert "run/demo%2Fdeploy" in result.stderr_lines[-1]
 
 
-def test_a_url_ending_in_api_is_corrected(emu: Emulator, fake_clock: FakeClock) -> None:
+def test_a_url_ending_in_api_is_corrected(demo_emu: Emulator, fake_clock: FakeClock) -> None:
     """A CF_URL ending in `/api` once gave a 404 on `/api/api/…` and a message telling to
     check PIPELINE_ID."""
-    env = base_env(emu, PIPELINE_ID="demo/deploy", CF_URL=f"{emu.url}/api/", DETACH="true")
-    result = run_step(emu, env, clock=fake_clock)
+    env = base_env(
+        demo_emu, PIPELINE_ID="demo/deploy", CF_URL=f"{demo_emu.url}/api/", DETACH="true"
+    )
+    result = run_step(demo_emu, env, clock=fake_clock)
     assert result.code == 0, result.stderr
     assert result.stderr_lines[0] == (
-        f"CF_URL: '{emu.url}/api/' ends in '/api', which cfstep adds itself: using {emu.url}"
+        f"CF_URL: '{demo_emu.url}/api/' ends in '/api', which cfstep adds itself: "
+        f"using {demo_emu.url}"
     )
     assert [r.path for r in result.run_requests] == ["/api/pipelines/run/demo%2Fdeploy"]
 
 
-def test_a_page_of_codefresh_as_url_is_refused(emu: Emulator, fake_clock: FakeClock) -> None:
-    env = base_env(emu, PIPELINE_ID="demo/deploy", CF_URL="https://g.codefresh.io/pipelines/demo")
-    result = run_step(emu, env, clock=fake_clock)
+def test_a_page_of_codefresh_as_url_is_refused(demo_emu: Emulator, fake_clock: FakeClock) -> None:
+    env = base_env(
+        demo_emu, PIPELINE_ID="demo/deploy", CF_URL="https://g.codefresh.io/pipelines/demo"
+    )
+    result = run_step(demo_emu, env, clock=fake_clock)
     assert result.code == 5
     assert result.stderr_lines == [
         "cfstep: CF_URL: 'https://g.codefresh.io/pipelines/demo' has a path (/pipelines/demo) "
@@ -91,10 +96,10 @@ def test_a_page_of_codefresh_as_url_is_refused(emu: Emulator, fake_clock: FakeCl
     assert result.requests == []
 
 
-def test_a_list_missing_its_bracket_is_not_sent(emu: Emulator, fake_clock: FakeClock) -> None:
+def test_a_list_missing_its_bracket_is_not_sent(demo_emu: Emulator, fake_clock: FakeClock) -> None:
     """`VARIABLE='[APP_VERSION=1.2.3, NOTE=a'` was once sent as the key `[APP_VERSION`."""
-    env = base_env(emu, PIPELINE_ID="demo/deploy", VARIABLE="[APP_VERSION=1.2.3, NOTE=a")
-    result = run_step(emu, env, clock=fake_clock)
+    env = base_env(demo_emu, PIPELINE_ID="demo/deploy", VARIABLE="[APP_VERSION=1.2.3, NOTE=a")
+    result = run_step(demo_emu, env, clock=fake_clock)
     assert result.code == 5
     assert result.stderr_lines == [
         "cfstep: VARIABLE: the value is not valid YAML/JSON (expected ',' or ']', but got "
@@ -115,12 +120,12 @@ def test_a_list_missing_its_bracket_is_not_sent(emu: Emulator, fake_clock: FakeC
     ids=["quoted-key-flag", "braced-env", "variable-file", "pipelines-item"],
 )
 def test_a_key_that_is_not_a_variable_name_is_exit_5(
-    emu: Emulator, fake_clock: FakeClock, tmp_path: Path, argv: list[str], env: dict[str, str]
+    demo_emu: Emulator, fake_clock: FakeClock, tmp_path: Path, argv: list[str], env: dict[str, str]
 ) -> None:
     (tmp_path / "vars.yml").write_text("'[APP_VERSION': 1.2.3\n")
     env = {k: v.replace("{vars}", str(tmp_path / "vars.yml")) for k, v in env.items()}
     pipeline = {} if "PIPELINES" in env else {"PIPELINE_ID": "demo/deploy"}
-    result = run_step(emu, base_env(emu, **pipeline, **env), argv, clock=fake_clock)
+    result = run_step(demo_emu, base_env(demo_emu, **pipeline, **env), argv, clock=fake_clock)
     assert result.code == 5, result.stderr
     (line,) = result.stderr_lines
     assert "— " in line
@@ -128,10 +133,10 @@ def test_a_key_that_is_not_a_variable_name_is_exit_5(
     assert result.requests == []
 
 
-def test_a_bad_condition_says_what_to_change(emu: Emulator, fake_clock: FakeClock) -> None:
+def test_a_bad_condition_says_what_to_change(demo_emu: Emulator, fake_clock: FakeClock) -> None:
     """`"${{X}}" == 42` once got a reason that contradicted itself, and no fix."""
-    env = base_env(emu, PIPELINE_ID="demo/deploy", CONDITION_ALL='"${{X}}" == 42', X="1")
-    result = run_step(emu, env, clock=fake_clock)
+    env = base_env(demo_emu, PIPELINE_ID="demo/deploy", CONDITION_ALL='"${{X}}" == 42', X="1")
+    result = run_step(demo_emu, env, clock=fake_clock)
     assert result.code == 5
     assert result.stderr_lines == [
         "cfstep: CONDITION_ALL condition 'condition' cannot be evaluated: The operator == "

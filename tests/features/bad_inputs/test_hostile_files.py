@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
-from harness import API_KEY, base_env, run_cli, run_step
+from harness import base_env, run_cli, run_step
 
 SPEC = "version: '1.0'\nkind: pipeline\nmetadata:\n  name: {name}\nspec: {{}}\n"
-SCENARIO = {"pipelines": {"proj/ok": {"final": "success"}}}
-
-
-@pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
-    return emulator(SCENARIO, clock=fake_clock, api_key=API_KEY)
 
 
 def _looping_specs(tmp_path: Path) -> Path:

@@ -4,21 +4,13 @@ them away, and the request reaches another endpoint (`POST /api/pipelines/run/..
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
-from harness import API_KEY, base_env, run_step
-
-SCENARIO = {"pipelines": {"proj/ok": {"final": "success"}}}
-
-
-@pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
-    return emulator(SCENARIO, clock=fake_clock, api_key=API_KEY)
+from harness import base_env, run_step
 
 
 @pytest.mark.parametrize(

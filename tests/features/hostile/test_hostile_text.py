@@ -50,7 +50,7 @@ SCENARIO: dict[str, Any] = {
 
 
 @pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
+def hostile_emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
     return emulator(SCENARIO, clock=fake_clock, api_key=API_KEY)
 
 
@@ -65,10 +65,10 @@ def _escapes(text: str) -> list[str]:
     ids=["live-log", "log-tail"],
 )
 def test_only_colour_from_a_childs_log_reaches_the_terminal(
-    emu: Emulator, fake_clock: FakeClock, pipeline: str, follow: str
+    hostile_emu: Emulator, fake_clock: FakeClock, pipeline: str, follow: str
 ) -> None:
-    env = base_env(emu, PIPELINE_ID=pipeline, FOLLOW_LOGS=follow)
-    result = run_step(emu, env, clock=fake_clock)
+    env = base_env(hostile_emu, PIPELINE_ID=pipeline, FOLLOW_LOGS=follow)
+    result = run_step(hostile_emu, env, clock=fake_clock)
     assert result.code == 1, result.stderr
     assert "clipboard" in result.stderr  # the child's lines were shown
     assert all(e.startswith("\x1b[") and "m" in e for e in _escapes(result.stderr)), _escapes(
@@ -89,13 +89,13 @@ def _closing_line_of(result: Any) -> str:
 
 
 def test_a_servers_raw_bytes_stay_inside_one_closing_line(
-    emu: Emulator, fake_clock: FakeClock
+    hostile_emu: Emulator, fake_clock: FakeClock
 ) -> None:
     """ESC, NUL, CR and LF in a refusal's message once split the closing line in two."""
     message = "bad\x1b[2J request\x00 \r\nsecond line\rthird"
     body = json.dumps({"message": message}).encode()
-    emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=400, body=body))
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok"), clock=fake_clock)
+    hostile_emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=400, body=body))
+    result = run_step(hostile_emu, base_env(hostile_emu, PIPELINE_ID="proj/ok"), clock=fake_clock)
     assert result.code == 4
     assert len(result.stderr_lines) == 2, result.stderr  # "Triggering …", then the closing line
     line = _closing_line_of(result)
@@ -116,12 +116,12 @@ SERVER_BYTES = st.one_of(
 )
 @given(body=SERVER_BYTES, status=st.sampled_from([400, 401, 403, 404, 409, 422, 500]))
 def test_any_bytes_in_a_server_message_give_one_printable_closing_line(
-    emu: Emulator, fake_clock: FakeClock, body: bytes, status: int
+    hostile_emu: Emulator, fake_clock: FakeClock, body: bytes, status: int
 ) -> None:
     """Through the real entrypoint, against a server that answers those bytes."""
-    emu.clear_faults()
-    emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=status, body=body))
-    result = run_step(emu, base_env(emu, PIPELINE_ID="proj/ok"), clock=fake_clock)
+    hostile_emu.clear_faults()
+    hostile_emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=status, body=body))
+    result = run_step(hostile_emu, base_env(hostile_emu, PIPELINE_ID="proj/ok"), clock=fake_clock)
     assert result.code == 4
     lines = result.stderr.rstrip("\n").split("\n")
     assert lines[0].startswith("Triggering proj/ok")
@@ -145,12 +145,12 @@ COLLAPSED_SECRET = "K9x  Qz7\tW4v-collapse"  # noqa: S105 - planted, to be maske
     ids=["collapsed-and-escaped", "percent-and-escaped", "entity-and-double-escape"],
 )
 def test_a_secret_echoed_in_mixed_forms_is_masked(
-    emu: Emulator, fake_clock: FakeClock, echoed: str
+    hostile_emu: Emulator, fake_clock: FakeClock, echoed: str
 ) -> None:
     body = json.dumps({"message": f"variable TOKEN has a bad value: {echoed}"}).encode()
-    emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=400, body=body))
-    env = base_env(emu, PIPELINE_ID="proj/ok", SECRETS=f"TOKEN={COLLAPSED_SECRET}")
-    result = run_step(emu, env, clock=fake_clock, secrets=[COLLAPSED_SECRET])
+    hostile_emu.add_fault(Fault("POST", "/api/pipelines/run/", "status", status=400, body=body))
+    env = base_env(hostile_emu, PIPELINE_ID="proj/ok", SECRETS=f"TOKEN={COLLAPSED_SECRET}")
+    result = run_step(hostile_emu, env, clock=fake_clock, secrets=[COLLAPSED_SECRET])
     assert result.code == 4
     assert "bad value: ***" in result.stderr_lines[-1], result.stderr
     assert "W4v-collapse" not in result.stderr
@@ -212,10 +212,10 @@ def echoing_proxy(request: pytest.FixtureRequest) -> Iterator[_EchoingProxy]:
 
 
 def test_a_proxys_407_echoing_its_credentials_shows_no_base64(
-    emu: Emulator, fake_clock: FakeClock, echoing_proxy: _EchoingProxy
+    hostile_emu: Emulator, fake_clock: FakeClock, echoing_proxy: _EchoingProxy
 ) -> None:
-    env = base_env(emu, PIPELINE_ID="proj/ok", HTTP_PROXY=echoing_proxy.url)
-    result = run_step(emu, env, clock=fake_clock, secrets=[PROXY_PASSWORD, BASIC])
+    env = base_env(hostile_emu, PIPELINE_ID="proj/ok", HTTP_PROXY=echoing_proxy.url)
+    result = run_step(hostile_emu, env, clock=fake_clock, secrets=[PROXY_PASSWORD, BASIC])
     assert result.code == 4, result.stderr
     assert "407" in result.stderr_lines[-1]
     assert "Basic ***" in result.stderr_lines[-1]

@@ -14,9 +14,9 @@ import pytest
 from cfstep.codefresh.transport import Timeouts
 from cfstep.emulator import Emulator, Fault
 from cfstep.logs import location
-from cli.netkit import dripping, scripted_server
 from fakeclock import FakeClock
 from harness import API_KEY, base_env, run_step
+from netkit import dripping, scripted_server
 from scenarios import CLI_SCENARIO
 
 BOUND_SECONDS = 1.0  # the total bound, injected: a minute in a real run

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from cfstep.emulator import Emulator
-from cli.netkit import ForwardingProxy
 from fakeclock import FakeClock
 from harness import API_KEY, base_env, run_step
+from netkit import ForwardingProxy
 from scenarios import CLI_SCENARIO
 
 USER = "builder"

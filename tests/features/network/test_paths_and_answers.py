@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cfstep.emulator import Emulator, Fault
 from fakeclock import FakeClock
-from harness import API_KEY, Result, base_env, run_step
-from scenarios import CLI_SCENARIO
-
-
-@pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
-    return emulator(CLI_SCENARIO, clock=fake_clock, api_key=API_KEY)
+from harness import Result, base_env, run_step
 
 
 def _printed_urls(result: Result, emu: Emulator) -> list[str]:

@@ -12,16 +12,10 @@ import pytest
 import trustme
 
 from cfstep.emulator import Emulator
-from cli.netkit import scripted_server
 from fakeclock import FakeClock
-from harness import API_KEY, base_env, run_step
+from harness import API_KEY, base_env, closed_url, run_step
+from netkit import scripted_server
 from scenarios import CLI_SCENARIO
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -33,7 +27,7 @@ def tls_emu(fake_clock: FakeClock) -> Iterator[Emulator]:
 
 
 def test_an_unreachable_cf_url_is_said_at_once_then_waited_out(fake_clock: FakeClock) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = closed_url()
     said_before_waiting: list[str] = []
 
     def on_sleep(n: int) -> None:

@@ -28,7 +28,7 @@ spec:
 
 
 @pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
+def empty_emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
     return emulator({"pipelines": {}}, clock=fake_clock, api_key=API_KEY)
 
 
@@ -39,12 +39,12 @@ def _spec(tmp_path: Path, description: str, target: str) -> str:
 
 
 def test_the_heading_and_the_diff_share_stdout(
-    emu: Emulator, fake_clock: FakeClock, tmp_path: Path
+    empty_emu: Emulator, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
-    env = base_env(emu, PIPELINE_SPEC=_spec(tmp_path, "old words", "eu"), SPEC_ONLY="true")
-    assert run_step(emu, env, clock=fake_clock).code == 0  # the pipeline now exists
-    env = base_env(emu, PIPELINE_SPEC=_spec(tmp_path, "new words", "us"), DRY_RUN="true")
-    result = run_step(emu, env, clock=fake_clock)
+    env = base_env(empty_emu, PIPELINE_SPEC=_spec(tmp_path, "old words", "eu"), SPEC_ONLY="true")
+    assert run_step(empty_emu, env, clock=fake_clock).code == 0  # the pipeline now exists
+    env = base_env(empty_emu, PIPELINE_SPEC=_spec(tmp_path, "new words", "us"), DRY_RUN="true")
+    result = run_step(empty_emu, env, clock=fake_clock)
     assert result.code == 0, result.stderr
     heading = f"dry run: shop/deploy would be updated from {tmp_path}/deploy.yml"
     lines = result.stdout.splitlines()

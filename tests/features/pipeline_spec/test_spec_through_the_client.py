@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,11 +38,6 @@ spec:
 """
 # No validator call: a fault on /api/pipelines is the write's.
 WITHOUT_STEPS = SPEC.partition("  steps:")[0]
-
-
-@pytest.fixture
-def emu(emulator: Callable[..., Emulator], fake_clock: FakeClock) -> Emulator:
-    return emulator(CLI_SCENARIO, clock=fake_clock, api_key=API_KEY)
 
 
 @pytest.fixture

@@ -53,9 +53,9 @@ def _run(code: int, emu: Emulator, clock: FakeClock, monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_the_last_line_says_what_happened_and_what_to_do(
-    code: int, emu: Emulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    code: int, emu: Emulator, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = _run(code, emu, clock, monkeypatch)
+    result = _run(code, emu, fake_clock, monkeypatch)
 
     assert result.code == code, result.stderr
     assert result.stderr.endswith("\n")

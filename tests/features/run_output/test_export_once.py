@@ -44,17 +44,17 @@ def _duplicates(result: Result) -> list[str]:
 
 @pytest.mark.parametrize("inputs", CASES.values(), ids=CASES.keys())
 def test_every_key_is_written_once(
-    emu: Emulator, clock: FakeClock, tmp_path: Path, inputs: dict[str, str]
+    emu: Emulator, fake_clock: FakeClock, tmp_path: Path, inputs: dict[str, str]
 ) -> None:
     json_path = tmp_path / "out.json"
-    result = run_step(emu, base_env(emu, OUTPUT_JSON=str(json_path), **inputs), clock=clock)
+    result = run_step(emu, base_env(emu, OUTPUT_JSON=str(json_path), **inputs), clock=fake_clock)
 
     assert result.export_lines, result.stderr
     assert _duplicates(result) == [], result.export_text
     assert result.output_json["outputs"] == result.exports
 
 
-def test_a_cancelled_fan_out_writes_every_key_once(emu: Emulator, clock: FakeClock) -> None:
+def test_a_cancelled_fan_out_writes_every_key_once(emu: Emulator, fake_clock: FakeClock) -> None:
     """SIGTERM while three children run, a fourth queued: the wind-down writes the lists,
     the statuses and the never-started child once each."""
 
@@ -63,7 +63,7 @@ def test_a_cancelled_fan_out_writes_every_key_once(emu: Emulator, clock: FakeClo
             os.kill(os.getpid(), signal.SIGTERM)
 
     env = base_env(emu, PIPELINES="[proj/slow, proj/slow, proj/slow, proj/ok]", MAX_PARALLEL="3")
-    result = run_step(emu, env, clock=clock, on_sleep=stop)
+    result = run_step(emu, env, clock=fake_clock, on_sleep=stop)
 
     assert result.code == 143, result.stderr
     assert _duplicates(result) == [], result.export_text
@@ -78,7 +78,7 @@ def test_a_cancelled_fan_out_writes_every_key_once(emu: Emulator, clock: FakeClo
 
 
 def test_a_fan_out_exports_each_id_right_after_its_trigger(
-    emu: Emulator, clock: FakeClock, tmp_path: Path
+    emu: Emulator, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     """One child at a time: child n's id and URL are in the file before the step waits for
     it; the list of all ids comes once, when the last child has started."""
@@ -92,7 +92,7 @@ def test_a_fan_out_exports_each_id_right_after_its_trigger(
     env = base_env(
         emu, PIPELINES="[proj/ok, proj/ok]", MAX_PARALLEL="1", CF_VOLUME_PATH=str(tmp_path)
     )
-    result = run_step(emu, env, clock=clock, on_sleep=look)
+    result = run_step(emu, env, clock=fake_clock, on_sleep=look)
 
     assert result.code == 0, result.stderr
     first, second = emu.runs()

@@ -23,9 +23,9 @@ RED_ERROR = "\x1b[31merror\x1b[0m"
 CYAN_RUNNING = "\x1b[36mrunning\x1b[0m"
 
 
-def test_force_colour_colours_the_status_words(emu: Emulator, clock: FakeClock) -> None:
+def test_force_colour_colours_the_status_words(emu: Emulator, fake_clock: FakeClock) -> None:
     env = base_env(emu, PIPELINES="[proj/ok, proj/fail]", FAIL_FAST="false", FORCE_COLOR="1")
-    result = run_step(emu, env, clock=clock)
+    result = run_step(emu, env, clock=fake_clock)
 
     assert result.code == 1
     ok, failed = emu.runs()
@@ -41,10 +41,10 @@ def test_force_colour_colours_the_status_words(emu: Emulator, clock: FakeClock) 
     "extra", [{}, {"NO_COLOR": "1", "FORCE_COLOR": "1"}], ids=["a-pipe", "NO_COLOR"]
 )
 def test_no_colour_in_a_pipeline_log_or_with_no_color(
-    emu: Emulator, clock: FakeClock, extra: dict[str, str]
+    emu: Emulator, fake_clock: FakeClock, extra: dict[str, str]
 ) -> None:
     env = base_env(emu, PIPELINES="[proj/ok, proj/fail]", FAIL_FAST="false", **extra)
-    result = run_step(emu, env, clock=clock)
+    result = run_step(emu, env, clock=fake_clock)
 
     assert result.code == 1
     assert "\x1b" not in result.stderr

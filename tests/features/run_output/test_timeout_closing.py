@@ -14,9 +14,11 @@ from harness import base_env, run_step
 BUILDS = "/api/builds/"
 
 
-def test_terminate_on_timeout_is_named_as_the_user_set_it(emu: Emulator, clock: FakeClock) -> None:
+def test_terminate_on_timeout_is_named_as_the_user_set_it(
+    emu: Emulator, fake_clock: FakeClock
+) -> None:
     env = base_env(emu, PIPELINE_ID="proj/slow", TIMEOUT_MINS="0.1", TERMINATE_ON_TIMEOUT="true")
-    result = run_step(emu, env, clock=clock)
+    result = run_step(emu, env, clock=fake_clock)
 
     assert result.code == 3
     closing = result.stderr_lines[-1]
@@ -25,9 +27,11 @@ def test_terminate_on_timeout_is_named_as_the_user_set_it(emu: Emulator, clock: 
     assert "(TERMINATE_ON_TIMEOUT=true)" in result.stderr  # the line of the moment too
 
 
-def test_on_timeout_terminate_is_named_as_the_user_set_it(emu: Emulator, clock: FakeClock) -> None:
+def test_on_timeout_terminate_is_named_as_the_user_set_it(
+    emu: Emulator, fake_clock: FakeClock
+) -> None:
     env = base_env(emu, PIPELINE_ID="proj/slow", TIMEOUT_MINS="0.1", ON_TIMEOUT="terminate")
-    result = run_step(emu, env, clock=clock)
+    result = run_step(emu, env, clock=fake_clock)
 
     assert result.code == 3
     closing = result.stderr_lines[-1]
@@ -36,10 +40,10 @@ def test_on_timeout_terminate_is_named_as_the_user_set_it(emu: Emulator, clock: 
 
 
 def test_a_timeout_left_running_says_which_options_would_change_that(
-    emu: Emulator, clock: FakeClock
+    emu: Emulator, fake_clock: FakeClock
 ) -> None:
     env = base_env(emu, PIPELINE_ID="proj/slow", TIMEOUT_MINS="0.1")
-    result = run_step(emu, env, clock=clock)
+    result = run_step(emu, env, clock=fake_clock)
 
     assert result.code == 3
     (build,) = emu.runs()
@@ -52,13 +56,13 @@ def test_a_timeout_left_running_says_which_options_would_change_that(
 
 
 def test_unreadable_status_answers_are_counted_in_the_closing_line(
-    emu: Emulator, clock: FakeClock
+    emu: Emulator, fake_clock: FakeClock
 ) -> None:
     """Codefresh answers every status request 503 until the timeout: the step waited, as
     it should, and its last line says how many answers it could not read, and why."""
     emu.add_fault(Fault("GET", BUILDS, "status", times=-1, status=503))
     env = base_env(emu, PIPELINE_ID="proj/ok", TIMEOUT_MINS="0.1")
-    result = run_step(emu, env, clock=clock)
+    result = run_step(emu, env, clock=fake_clock)
 
     assert result.code == 3
     tried = len(result.sent("GET", BUILDS))
@@ -73,7 +77,7 @@ def test_unreadable_status_answers_are_counted_in_the_closing_line(
 
 @pytest.mark.parametrize("kind", ["malformed_json", "drop_before"])
 def test_answers_unreadable_after_a_status_keep_that_status(
-    emu: Emulator, clock: FakeClock, kind: str
+    emu: Emulator, fake_clock: FakeClock, kind: str
 ) -> None:
     """The child was seen running, then every answer was unreadable: both are said."""
 
@@ -82,7 +86,7 @@ def test_answers_unreadable_after_a_status_keep_that_status(
             emu.add_fault(Fault("GET", BUILDS, kind, times=-1))
 
     env = base_env(emu, PIPELINE_ID="proj/slow", TIMEOUT_MINS="0.1")
-    result = run_step(emu, env, clock=clock, on_sleep=break_the_api)
+    result = run_step(emu, env, clock=fake_clock, on_sleep=break_the_api)
 
     assert result.code == 3
     closing = result.stderr_lines[-1]

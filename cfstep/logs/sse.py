@@ -31,7 +31,7 @@ def events(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterato
             end, gap = _event_end(pending, max(start, scanned - 3))
             if end < 0:
                 break
-            event = _parse(pending[start:end].decode("utf-8", "replace"))
+            event = _parse(pending, start, end)
             start = end + gap
             if event is not None:
                 ready.append(event)
@@ -48,18 +48,28 @@ def _event_end(buffer: bytearray, start: int) -> tuple[int, int]:
     return min(found) if found else (-1, 0)
 
 
-def _parse(block: str) -> Event | None:
+def _parse(buffer: bytearray, start: int, end: int) -> Event | None:
+    """The event in `buffer[start:end]`, its lines read in place: only the values of its
+    fields are decoded, so a 16 MB event is copied once, into its data."""
     name = "message"
     data: list[str] = []
-    for line in block.splitlines():
-        if not line or line.startswith(":"):
-            continue  # a comment, e.g. a proxy's keep-alive
-        field, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if field == "event":
-            name = value
-        elif field == "data":
-            data.append(value)
+    with memoryview(buffer) as view:
+        at = start
+        while at < end:
+            stop = buffer.find(b"\n", at, end)
+            stop = end if stop < 0 else stop
+            line_end = stop - 1 if stop > at and buffer[stop - 1] == 0x0D else stop
+            colon = buffer.find(b":", at, line_end)
+            if line_end > at and colon != at:  # not empty, not a comment (a proxy's keep-alive)
+                field = bytes(view[at : colon if colon >= 0 else line_end])
+                value = line_end if colon < 0 else colon + 1
+                if value < line_end and buffer[value] == 0x20:
+                    value += 1
+                if field == b"event":
+                    name = str(view[value:line_end], "utf-8", "replace")
+                elif field == b"data":
+                    data.append(str(view[value:line_end], "utf-8", "replace"))
+            at = stop + 1
     if name == "message" and not data:
         return None
     return Event(name, "\n".join(data))

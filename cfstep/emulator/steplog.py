@@ -28,8 +28,8 @@ class StepState:
     spec: StepSpec
 
     def push_id(self, index: int) -> str:
-        """Sorts in write order, like Firebase's push ids."""
-        return f"-L{index:09d}"
+        """20 characters that sort in write order, like Firebase's push ids."""
+        return f"-L{index:018d}"
 
     def text(self, index: int) -> str:
         return self.spec.lines[index] + "\r\n"

@@ -25,10 +25,11 @@ MAX_DEPTH = 64  # far deeper than any log: a deeper value is refused, not walked
 WINDOW = 64 * 1024  # characters decoded together: a batch of members stays small
 TOO_DEEP = "it nests too deep to read"
 
-_WS = "[ \t\n\r]*"
-_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-_MEMBER_RUN = re.compile(f"(?:{_WS}{_STRING}{_WS}:{_WS}{_STRING}{_WS}(?:,|(?=}})))+")
-_ELEMENT_RUN = re.compile(f"(?:{_WS}{_STRING}{_WS}(?:,|(?=])))+")
+# Possessive: a run of 10,000 strings keeps no backtracking state (7 MB with `+`).
+_WS = "[ \t\n\r]*+"
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_MEMBER_RUN = re.compile(f"(?:{_WS}{_STRING}{_WS}:{_WS}{_STRING}{_WS}(?:,|(?=}})))++")
+_ELEMENT_RUN = re.compile(f"(?:{_WS}{_STRING}{_WS}(?:,|(?=])))++")
 _SPACE = re.compile(_WS)
 _TOKEN = re.compile(r"[-+.0-9a-zA-Z]*")  # as far as a number or a literal could go
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")

@@ -111,8 +111,7 @@ class LogStream:
             self._hurry.set()  # a reconnect waiting out its backoff goes now
             give_up = time.monotonic() + DRAIN_SECONDS
             while self._thread.is_alive() and time.monotonic() < give_up:
-                quiet = time.monotonic() - self._last_event >= SETTLE_SECONDS
-                if quiet and self._tree.complete():
+                if self._settled():
                     caught_up = True
                     break
                 self._thread.join(0.02)
@@ -126,6 +125,18 @@ class LogStream:
                 self._tree_lock.release()
         if not caught_up and not self.failed:
             self._count_missed()
+
+    def _settled(self) -> bool:
+        """Every step finished, nothing arrived for SETTLE_SECONDS, no event being read:
+        the log has all been shown."""
+        if time.monotonic() - self._last_event < SETTLE_SECONDS:
+            return False
+        if not self._tree_lock.acquire(blocking=False):
+            return False  # an event is being printed
+        try:
+            return self._tree.complete()
+        finally:
+            self._tree_lock.release()
 
     def stop(self, wait: float = STOP_SECONDS) -> None:
         self.ask_to_stop()
@@ -252,9 +263,9 @@ class LogStream:
         """Read one connection's events until stopped; _Reconnect when it ends or breaks."""
         response = self._connect(session, url, token)
         try:
-            for event in sse.events(self._chunks(response)):
-                self._last_event = time.monotonic()
+            for event in sse.events(self._stamped(self._chunks(response))):
                 self._handle(event)
+                self._last_event = time.monotonic()
         except sse.EventTooLarge as exc:
             raise LiveLogStopped(str(exc)) from None
         except _StreamBroken as exc:
@@ -309,6 +320,12 @@ class LogStream:
                 raise _StreamBroken(_describe(exc)) from None
             if not chunk:
                 return
+            yield chunk
+
+    def _stamped(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """The chunks, each noted as it arrives: a long event is still coming."""
+        for chunk in chunks:
+            self._last_event = time.monotonic()
             yield chunk
 
     def _handle(self, event: sse.Event) -> None:

@@ -20,6 +20,7 @@ shown after a `…` once it comes, masked together with what was shown.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -33,7 +34,7 @@ HELD_CHARS = 64 * 1024  # a piece this long is shown at once (and the line goes 
 CONTEXT_CHARS = 16 * 1024  # of a line shown in part, what is kept to mask the rest with
 WINDOW = 20_000  # pushes of one step in one event sorted together
 BATCH = 2000  # lines given out at a time: few writes, and no copy of a whole long event
-SPLIT_CHARS = 256 * 1024  # text split into lines at a time
+SPLIT_CHARS = 64 * 1024  # text split into lines at a time
 
 
 @dataclass
@@ -119,7 +120,8 @@ class LogTree:
 
     def new_lines(self) -> Iterator[list[str]]:
         """The lines of what was read since the last call, in batches: banners, whole lines
-        and the ends of lines begun before, steps in the order they were created."""
+        and the ends of lines begun before, steps in the order they were created. Made as
+        they are taken: a long event is never held as lines."""
         fresh, self._fresh = self._fresh, {}
         touched, self._touched = self._touched, {}
         steps = [self.steps[key] for key in fresh.keys() | touched.keys()]
@@ -132,10 +134,10 @@ class LogTree:
                 step.last_push = max(step.last_push, new.newest)
             if not step.announced and (text or step.name):
                 step.announced = True
-                out.append(banner(step.name or step.key))
-            self._give(step, text, out)
-            yield from out.full()
-        yield from out.rest()
+                out.other(banner(step.name or step.key))
+            for _ in self._give(step, text, out):
+                yield from self._batches(out)
+        yield from self._batches(out, rest=True)
 
     def flush_held(self, *, older_than: float | None = None) -> list[str]:
         """Pieces of lines held: those held at least `older_than` seconds are shown as they
@@ -144,11 +146,17 @@ class LogTree:
         now = self._clock()
         for step in sorted(self._holding.values(), key=_order):
             if older_than is None:
-                out.append(self._whole(step, step.held))
+                out.whole([self._whole(step, step.held)])
                 self._hold(step, "")
             elif now - step.held_since >= older_than:
                 self._show_held(step, out)
-        return list(chain.from_iterable(out.rest()))
+        return list(chain.from_iterable(self._batches(out, rest=True)))
+
+    def _batches(self, out: _Out, *, rest: bool = False) -> Iterator[list[str]]:
+        """`out`'s full batches (and with `rest`, the rest), counted as they are given."""
+        for batch, whole in out.batches(rest=rest):
+            self.lines_shown += whole
+            yield batch
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -156,18 +164,46 @@ class LogTree:
         self, base: list[str], text: str | None, reader: Reader, *, split: bool
     ) -> None:
         """One value at `base`: `text` when it is a string, else read from `reader`. Only
-        step/logs/push is ever read: deeper values are skipped, so this nests three deep."""
+        step/logs/push is ever read: deeper values are skipped, so this nests three deep.
+        A step's pushes (the bulk of a replayed tree) go to it a batch at a time."""
         if text is not None:
             self._leaf(base, text)
         elif reader.peek() != "{":
             self._leaf(base, reader.small())
         elif len(base) >= 3:
             reader.skip()
+        elif len(base) == 2 and base[1] == "logs":
+            self._read_pushes(base[0], reader)
         else:
             for batch in reader.members():
                 for key, value in batch:
+                    if split and value is not None and self._patched_push(base, key, value):
+                        continue
                     path = [*base, *_segments(key)] if split else [*base, key]
                     self._read_value(path, value, reader, split=False)
+
+    def _read_pushes(self, step_key: str, reader: Reader) -> None:
+        """A step's `logs` object: its pushes, taken in batches."""
+        fresh: _Fresh | None = None
+        for batch in reader.members():
+            if batch[-1][1] is None:  # not a string: not a push
+                reader.skip()
+            if fresh is None:
+                fresh = self._fresh_of(step_key)
+            if fresh is not None:
+                self.pushes_taken += fresh.add_batch(batch)
+
+    def _patched_push(self, base: list[str], key: str, text: str) -> bool:
+        """A patch's `<step>/logs/<push>` member, taken at once; False for any other."""
+        if base:
+            return False
+        parts = key.split("/")
+        if len(parts) != 3 or parts[1] != "logs" or not parts[0] or not parts[2]:
+            return False
+        fresh = self._fresh_of(parts[0])
+        if fresh is not None:
+            self.pushes_taken += fresh.add_batch([(parts[2], text)])
+        return True
 
     def _read_object_value(self, base: list[str], data: object, *, split: bool) -> None:
         if not isinstance(data, dict) or len(base) >= 3:
@@ -180,24 +216,29 @@ class LogTree:
     def _leaf(self, path: list[str], value: object) -> None:
         if not path:
             return
-        step = self.steps.get(path[0])
-        if step is None:
-            if value is None:
-                return
-            step = self.steps[path[0]] = StepLog(path[0])
-            self._unfinished += 1
         if len(path) == 3 and path[1] == "logs":
-            if isinstance(value, str):
-                self._take_push(step, path[2], value)
-        elif len(path) == 2 and self._set_field(step, path[1], value):
+            fresh = self._fresh_of(path[0]) if isinstance(value, str) else None
+            if fresh is not None and isinstance(value, str):
+                self.pushes_taken += fresh.add_batch([(path[2], value)])
+            return
+        step = self.steps.get(path[0])
+        if step is None and value is not None:
+            step = self._new_step(path[0])
+        if step is not None and len(path) == 2 and self._set_field(step, path[1], value):
             self._touched[step.key] = step
 
-    def _take_push(self, step: StepLog, push: str, text: str) -> None:
-        fresh = self._fresh.get(step.key)
+    def _fresh_of(self, step_key: str) -> _Fresh | None:
+        """Where this event's pushes of a step go (the step is made if new)."""
+        fresh = self._fresh.get(step_key)
         if fresh is None:
-            fresh = self._fresh[step.key] = _Fresh(step.last_push)
-        if fresh.add(push, text):
-            self.pushes_taken += 1
+            step = self.steps.get(step_key) or self._new_step(step_key)
+            fresh = self._fresh[step_key] = _Fresh(step.last_push)
+        return fresh
+
+    def _new_step(self, key: str) -> StepLog:
+        step = self.steps[key] = StepLog(key)
+        self._unfinished += 1
+        return step
 
     def _set_field(self, step: StepLog, name: str, value: object) -> bool:
         """Set one field; True when the step has something new to show or to end."""
@@ -222,25 +263,26 @@ class LogTree:
 
     # -- lines --------------------------------------------------------------------------------
 
-    def _give(self, step: StepLog, text: str, out: _Out) -> None:
-        """Whole lines of the step's held piece and `text` out; the rest held."""
+    def _give(self, step: StepLog, text: str, out: _Out) -> Iterator[None]:
+        """Whole lines of the step's held piece and `text` into `out`, a part at a time
+        (a pause after each: the caller gives out what is full); the rest held."""
         first = text.find("\n")
         if first < 0:
             piece = step.held + text
             if step.finished and piece:  # its log has ended: the piece is its last line
-                out.append(self._whole(step, piece))
+                out.whole([self._whole(step, piece)])
                 piece = ""
             self._hold(step, piece)
             if len(step.held) > HELD_CHARS:
                 self._show_held(step, out)
             return
-        out.append(self._whole(step, step.held + text[:first]))
+        out.whole([self._whole(step, step.held + text[:first])])
+        self._hold(step, "")
         last = text.rfind("\n")
         for lines in _split(text, first + 1, last):
-            self.lines_shown += len(lines)
-            out.extend(lines)
-        self._hold(step, "")
-        self._give(step, text[last + 1 :], out)
+            out.whole(lines)
+            yield
+        yield from self._give(step, text[last + 1 :], out)
 
     def _hold(self, step: StepLog, piece: str) -> None:
         if piece and not step.held:
@@ -254,7 +296,6 @@ class LogTree:
 
     def _whole(self, step: StepLog, line: str) -> str:
         """A line whose end has come; when its start was shown, what was not shown yet."""
-        self.lines_shown += 1
         line = line.removesuffix("\r")
         if step.shown is None:
             return line
@@ -266,9 +307,12 @@ class LogTree:
         of the line with."""
         masked = self._mask(step.held + CUT)
         if step.shown is None:
-            out.append(masked)
+            out.other(masked)
         else:
-            out.append(CUT + masked[_common(step.shown, masked) :])
+            new = masked[_common(step.shown, masked) :]
+            if new == CUT:
+                return  # nothing came since it was shown
+            out.other(CUT + new)
         step.held = step.held[-CONTEXT_CHARS:]
         step.shown = self._mask(step.held + CUT).removesuffix(CUT)
         step.held_since = self._clock()
@@ -286,13 +330,14 @@ class _Fresh:
         self.window: list[tuple[str, str]] = []
         self.texts: list[str] = []
 
-    def add(self, push: str, text: str) -> bool:
-        if push <= self.since:
-            return False  # printed before: a replay
-        self.window.append((push, text))
-        if len(self.window) == WINDOW:
+    def add_batch(self, pushes: list[tuple[str, str | None]]) -> int:
+        """Take the pushes not printed before (None: not text, left out); how many."""
+        since = self.since
+        new = [(push, text) for push, text in pushes if text is not None and push > since]
+        self.window += new
+        if len(self.window) >= WINDOW:
             self._settle()
-        return True
+        return len(new)
 
     def text(self) -> str:
         self._settle()
@@ -314,37 +359,44 @@ class _Fresh:
 
 
 class _Out:
-    """Lines to give out, in batches of BATCH."""
+    """Lines to give out in batches of BATCH, and which of them are not whole lines of
+    the log (banners, pieces shown early): a batch is counted as it is given."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.aside: list[int] = []  # where in `lines` a banner or a piece is
 
-    def append(self, line: str) -> None:
-        self.lines.append(line)
-
-    def extend(self, lines: list[str]) -> None:
+    def whole(self, lines: list[str]) -> None:
         self.lines.extend(lines)
 
-    def full(self) -> Iterator[list[str]]:
-        while len(self.lines) >= BATCH:
-            batch, self.lines = self.lines[:BATCH], self.lines[BATCH:]
-            yield batch
+    def other(self, line: str) -> None:
+        self.aside.append(len(self.lines))
+        self.lines.append(line)
 
-    def rest(self) -> Iterator[list[str]]:
-        yield from self.full()
-        if self.lines:
-            yield self.lines
-            self.lines = []
+    def batches(self, *, rest: bool) -> Iterator[tuple[list[str], int]]:
+        """Each full batch (with `rest`, what is left too) and how many whole lines it
+        holds."""
+        lines, aside = self.lines, self.aside
+        end = len(lines) if rest else len(lines) - len(lines) % BATCH
+        if not end:
+            return
+        self.lines, self.aside = lines[end:], [i - end for i in aside if i >= end]
+        for start in range(0, end, BATCH):
+            batch = lines[start : start + BATCH]
+            others = bisect_left(aside, start + len(batch)) - bisect_left(aside, start)
+            yield batch, len(batch) - others
 
 
 def _split(text: str, start: int, end: int) -> Iterator[list[str]]:
     """The lines of `text[start:end]` (each ended by a line break; `end` is the last),
-    SPLIT_CHARS of text at a time."""
+    SPLIT_CHARS of text at a time; a CR before a line break is not part of the line."""
     while start <= end:
         stop = end if end - start <= SPLIT_CHARS else text.rfind("\n", start, start + SPLIT_CHARS)
         if stop < start:  # one line longer than SPLIT_CHARS
             stop = text.find("\n", start + SPLIT_CHARS, end + 1)
-        yield [line.removesuffix("\r") for line in text[start:stop].split("\n")]
+        lines = text[start : stop + 1].replace("\r\n", "\n").split("\n")
+        lines.pop()  # what follows the last line break: nothing
+        yield lines
         start = stop + 1
 
 

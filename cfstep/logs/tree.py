@@ -19,9 +19,10 @@ shown after a `…` once it comes, masked together with what was shown.
 
 from __future__ import annotations
 
+import json
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
@@ -33,6 +34,7 @@ FLUSH_SECONDS = 1.0  # a piece of a line waits this long for the rest of its lin
 HELD_CHARS = 64 * 1024  # a piece this long is shown at once (and the line goes on)
 CONTEXT_CHARS = 16 * 1024  # of a line shown in part, what is kept to mask the rest with
 WINDOW = 20_000  # pushes of one step in one event sorted together
+SMALL_EVENT = 64 * 1024  # an event this small is parsed whole: faster, and memory is no issue
 BATCH = 2000  # lines given out at a time: few writes, and no copy of a whole long event
 SPLIT_CHARS = 64 * 1024  # text split into lines at a time
 
@@ -40,6 +42,7 @@ SPLIT_CHARS = 64 * 1024  # text split into lines at a time
 @dataclass
 class StepLog:
     key: str
+    seen: int = 0  # how many steps the tree had when it first saw this one
     name: str = ""
     status: str = ""
     created: float = 0.0
@@ -86,6 +89,9 @@ class LogTree:
     def read_event(self, kind: str, text: str) -> None:
         """Apply one `put` or `patch` event's data (`{"path", "data"}` as JSON text). What
         was read before a JsonError stays applied: `new_lines` still gives it."""
+        if len(text) <= SMALL_EVENT:
+            self._read_small_event(kind, text)
+            return
         reader = Reader(text)
         path: list[str] | None = None
         data: tuple[str | None, int] | None = None  # a string, or where the value starts
@@ -108,14 +114,26 @@ class LogTree:
         if start >= 0:
             self._read_value(path, value, Reader(text, start=start), split=kind == "patch")
 
+    def _read_small_event(self, kind: str, text: str) -> None:
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError):
+            raise JsonError("an event that is not JSON") from None
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("path"), str)
+            or "data" not in body
+        ):
+            raise JsonError("an event without a path or data")
+        self._read_object_value(_segments(body["path"]), body["data"], split=kind == "patch")
+
     def put(self, path: str, data: object) -> Iterator[str]:
         """An event given as Python values (tests, and the callers of old)."""
         self._read_object_value(_segments(path), data, split=False)
         return chain.from_iterable(self.new_lines())
 
     def patch(self, path: str, data: object) -> Iterator[str]:
-        if isinstance(data, dict):
-            self._read_object_value(_segments(path), data, split=True)
+        self._read_object_value(_segments(path), data, split=True)
         return chain.from_iterable(self.new_lines())
 
     def new_lines(self) -> Iterator[list[str]]:
@@ -206,12 +224,31 @@ class LogTree:
         return True
 
     def _read_object_value(self, base: list[str], data: object, *, split: bool) -> None:
+        """As `_read_value`, for a value parsed already (a small event, or a test's)."""
         if not isinstance(data, dict) or len(base) >= 3:
             self._leaf(base, data)
-            return
-        for key, value in data.items():
-            path = [*base, *_segments(str(key))] if split else [*base, str(key)]
-            self._read_object_value(path, value, split=False)
+        elif len(base) == 2 and base[1] == "logs":
+            self._take_pushes(base[0], data)
+        elif len(base) == 1 and not split:  # a whole step: the usual event, kept quick
+            step = self.steps.get(base[0]) or self._new_step(base[0])
+            for name, value in data.items():
+                if name == "logs":
+                    if isinstance(value, dict):
+                        self._take_pushes(step.key, value)
+                elif self._set_field(step, name, value):
+                    self._touched[step.key] = step
+        else:
+            for key, value in data.items():
+                if split and isinstance(value, str) and self._patched_push(base, key, value):
+                    continue
+                path = [*base, *_segments(str(key))] if split else [*base, str(key)]
+                self._read_object_value(path, value, split=False)
+
+    def _take_pushes(self, step_key: str, logs: dict[str, object]) -> None:
+        fresh = self._fresh_of(step_key)
+        if fresh is not None:
+            pushes = [(k, v) for k, v in logs.items() if isinstance(v, str)]
+            self.pushes_taken += fresh.add_batch(pushes)
 
     def _leaf(self, path: list[str], value: object) -> None:
         if not path:
@@ -236,7 +273,7 @@ class LogTree:
         return fresh
 
     def _new_step(self, key: str) -> StepLog:
-        step = self.steps[key] = StepLog(key)
+        step = self.steps[key] = StepLog(key, len(self.steps))
         self._unfinished += 1
         return step
 
@@ -330,7 +367,7 @@ class _Fresh:
         self.window: list[tuple[str, str]] = []
         self.texts: list[str] = []
 
-    def add_batch(self, pushes: list[tuple[str, str | None]]) -> int:
+    def add_batch(self, pushes: Iterable[tuple[str, str | None]]) -> int:
         """Take the pushes not printed before (None: not text, left out); how many."""
         since = self.since
         new = [(push, text) for push, text in pushes if text is not None and push > since]
@@ -409,8 +446,10 @@ def _common(shown: str, masked: str) -> int:
     return same
 
 
-def _order(step: StepLog) -> tuple[float, str]:
-    return (step.created, step.key)
+def _order(step: StepLog) -> tuple[float, int]:
+    """Steps by creation time, in whole seconds in Codefresh's store; of steps created in
+    the same second, the first seen first (the store sends them in the order written)."""
+    return (step.created, step.seen)
 
 
 def _segments(path: str) -> list[str]:

@@ -111,6 +111,7 @@ LIVE_LOG_READER = (
     "cfstep.logs.stream",
     "cfstep.logs.sse",
     "cfstep.logs.tree",
+    "cfstep.logs.firebase",
     "cfstep.logs.jsonstream",
     "cfstep.logs.reconnect",
 )

@@ -5,9 +5,10 @@ The store keeps, per step, `name`, `status`, `creationTimeStamp`, `finishTimeSta
 to remember the last one it printed: a replayed tree (after a reconnect) prints nothing
 twice and memory stays the same size however long the log grows.
 
-An event is read as it is parsed (`cfstep.logs.jsonstream`), never built whole: its new
-text is kept per step, joined, and the steps it touched are put in order once it ends. The
-work per event is in proportion to what it changes, not to the number of steps.
+Events are read by `cfstep.logs.firebase` into the steps' fields and pushes; the new text
+of an event is kept per step, joined, and only the steps it touched are put in order once
+it ends: the work per event is in proportion to what it changes, not to the number of
+steps.
 
 A push is text as the child's logger wrote it: a line ending in CRLF, several lines, or a
 piece of a line (a line written in pieces arrives as two or more pushes). A line is given
@@ -19,7 +20,6 @@ shown after a `…` once it comes, masked together with what was shown.
 
 from __future__ import annotations
 
-import json
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from itertools import chain
 
 from cfstep.console import CUT
-from cfstep.logs.jsonstream import JsonError, Reader
+from cfstep.logs import firebase
 
 FINISHED = frozenset({"success", "error", "terminated", "skipped", "denied", "approved", "failure"})
 FLUSH_SECONDS = 1.0  # a piece of a line waits this long for the rest of its line
 HELD_CHARS = 64 * 1024  # a piece this long is shown at once (and the line goes on)
 CONTEXT_CHARS = 16 * 1024  # of a line shown in part, what is kept to mask the rest with
 WINDOW = 20_000  # pushes of one step in one event sorted together
-SMALL_EVENT = 64 * 1024  # an event this small is parsed whole: faster, and memory is no issue
 BATCH = 2000  # lines given out at a time: few writes, and no copy of a whole long event
 SPLIT_CHARS = 64 * 1024  # text split into lines at a time
 
@@ -84,57 +83,38 @@ class LogTree:
     def holding(self) -> bool:
         return bool(self._holding)
 
-    # -- events -----------------------------------------------------------------------------
+    # -- what events change (cfstep.logs.firebase reads them) ------------------------------
 
     def read_event(self, kind: str, text: str) -> None:
-        """Apply one `put` or `patch` event's data (`{"path", "data"}` as JSON text). What
-        was read before a JsonError stays applied: `new_lines` still gives it."""
-        if len(text) <= SMALL_EVENT:
-            self._read_small_event(kind, text)
-            return
-        reader = Reader(text)
-        path: list[str] | None = None
-        data: tuple[str | None, int] | None = None  # a string, or where the value starts
-        for batch in reader.members():
-            for key, value in batch:
-                if key == "path" and value is not None:
-                    path = _segments(value)
-                elif key == "data" and path is not None:
-                    self._read_value(path, value, reader, split=kind == "patch")
-                    data = (value, -1)
-                elif key == "data":  # before its path: read once the path is known
-                    data = (value, reader.position)
-                    if value is None:
-                        reader.skip()
-                elif value is None:
-                    reader.skip()
-        if path is None or data is None:
-            raise JsonError("an event without a path or data")
-        value, start = data
-        if start >= 0:
-            self._read_value(path, value, Reader(text, start=start), split=kind == "patch")
-
-    def _read_small_event(self, kind: str, text: str) -> None:
-        try:
-            body = json.loads(text)
-        except (ValueError, RecursionError):
-            raise JsonError("an event that is not JSON") from None
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("path"), str)
-            or "data" not in body
-        ):
-            raise JsonError("an event without a path or data")
-        self._read_object_value(_segments(body["path"]), body["data"], split=kind == "patch")
+        """Apply one `put` or `patch` event (`{"path", "data"}` as JSON text). What was read
+        before a JsonError stays applied: `new_lines` still gives it."""
+        firebase.read_event(self, kind, text)
 
     def put(self, path: str, data: object) -> Iterator[str]:
         """An event given as Python values (tests, and the callers of old)."""
-        self._read_object_value(_segments(path), data, split=False)
+        firebase.read_values(self, path, data, patch=False)
         return chain.from_iterable(self.new_lines())
 
     def patch(self, path: str, data: object) -> Iterator[str]:
-        self._read_object_value(_segments(path), data, split=True)
+        firebase.read_values(self, path, data, patch=True)
         return chain.from_iterable(self.new_lines())
+
+    def take_pushes(self, step_key: str, pushes: Iterable[tuple[str, str | None]]) -> None:
+        """Pushes of a step (made if new): the texts not printed before are kept for
+        `new_lines`; None (not a text) is left out."""
+        fresh = self._fresh.get(step_key)
+        if fresh is None:
+            step = self.steps.get(step_key) or self._new_step(step_key)
+            fresh = self._fresh[step_key] = _Fresh(step.last_push)
+        self.pushes_taken += fresh.add_batch(pushes)
+
+    def set_field(self, step_key: str, name: str, value: object) -> None:
+        """One field of a step; a step is made by a field that is not null."""
+        step = self.steps.get(step_key)
+        if step is None and value is not None:
+            step = self._new_step(step_key)
+        if step is not None and self._set_field(step, name, value):
+            self._touched[step.key] = step
 
     def new_lines(self) -> Iterator[list[str]]:
         """The lines of what was read since the last call, in batches: banners, whole lines
@@ -176,101 +156,7 @@ class LogTree:
             self.lines_shown += whole
             yield batch
 
-    # -- reading ----------------------------------------------------------------------------
-
-    def _read_value(
-        self, base: list[str], text: str | None, reader: Reader, *, split: bool
-    ) -> None:
-        """One value at `base`: `text` when it is a string, else read from `reader`. Only
-        step/logs/push is ever read: deeper values are skipped, so this nests three deep.
-        A step's pushes (the bulk of a replayed tree) go to it a batch at a time."""
-        if text is not None:
-            self._leaf(base, text)
-        elif reader.peek() != "{":
-            self._leaf(base, reader.small())
-        elif len(base) >= 3:
-            reader.skip()
-        elif len(base) == 2 and base[1] == "logs":
-            self._read_pushes(base[0], reader)
-        else:
-            for batch in reader.members():
-                for key, value in batch:
-                    if split and value is not None and self._patched_push(base, key, value):
-                        continue
-                    path = [*base, *_segments(key)] if split else [*base, key]
-                    self._read_value(path, value, reader, split=False)
-
-    def _read_pushes(self, step_key: str, reader: Reader) -> None:
-        """A step's `logs` object: its pushes, taken in batches."""
-        fresh: _Fresh | None = None
-        for batch in reader.members():
-            if batch[-1][1] is None:  # not a string: not a push
-                reader.skip()
-            if fresh is None:
-                fresh = self._fresh_of(step_key)
-            if fresh is not None:
-                self.pushes_taken += fresh.add_batch(batch)
-
-    def _patched_push(self, base: list[str], key: str, text: str) -> bool:
-        """A patch's `<step>/logs/<push>` member, taken at once; False for any other."""
-        if base:
-            return False
-        parts = key.split("/")
-        if len(parts) != 3 or parts[1] != "logs" or not parts[0] or not parts[2]:
-            return False
-        fresh = self._fresh_of(parts[0])
-        if fresh is not None:
-            self.pushes_taken += fresh.add_batch([(parts[2], text)])
-        return True
-
-    def _read_object_value(self, base: list[str], data: object, *, split: bool) -> None:
-        """As `_read_value`, for a value parsed already (a small event, or a test's)."""
-        if not isinstance(data, dict) or len(base) >= 3:
-            self._leaf(base, data)
-        elif len(base) == 2 and base[1] == "logs":
-            self._take_pushes(base[0], data)
-        elif len(base) == 1 and not split:  # a whole step: the usual event, kept quick
-            step = self.steps.get(base[0]) or self._new_step(base[0])
-            for name, value in data.items():
-                if name == "logs":
-                    if isinstance(value, dict):
-                        self._take_pushes(step.key, value)
-                elif self._set_field(step, name, value):
-                    self._touched[step.key] = step
-        else:
-            for key, value in data.items():
-                if split and isinstance(value, str) and self._patched_push(base, key, value):
-                    continue
-                path = [*base, *_segments(str(key))] if split else [*base, str(key)]
-                self._read_object_value(path, value, split=False)
-
-    def _take_pushes(self, step_key: str, logs: dict[str, object]) -> None:
-        fresh = self._fresh_of(step_key)
-        if fresh is not None:
-            pushes = [(k, v) for k, v in logs.items() if isinstance(v, str)]
-            self.pushes_taken += fresh.add_batch(pushes)
-
-    def _leaf(self, path: list[str], value: object) -> None:
-        if not path:
-            return
-        if len(path) == 3 and path[1] == "logs":
-            fresh = self._fresh_of(path[0]) if isinstance(value, str) else None
-            if fresh is not None and isinstance(value, str):
-                self.pushes_taken += fresh.add_batch([(path[2], value)])
-            return
-        step = self.steps.get(path[0])
-        if step is None and value is not None:
-            step = self._new_step(path[0])
-        if step is not None and len(path) == 2 and self._set_field(step, path[1], value):
-            self._touched[step.key] = step
-
-    def _fresh_of(self, step_key: str) -> _Fresh | None:
-        """Where this event's pushes of a step go (the step is made if new)."""
-        fresh = self._fresh.get(step_key)
-        if fresh is None:
-            step = self.steps.get(step_key) or self._new_step(step_key)
-            fresh = self._fresh[step_key] = _Fresh(step.last_push)
-        return fresh
+    # -- steps ---------------------------------------------------------------------------
 
     def _new_step(self, key: str) -> StepLog:
         step = self.steps[key] = StepLog(key, len(self.steps))
@@ -450,10 +336,6 @@ def _order(step: StepLog) -> tuple[float, int]:
     """Steps by creation time, in whole seconds in Codefresh's store; of steps created in
     the same second, the first seen first (the store sends them in the order written)."""
     return (step.created, step.seen)
-
-
-def _segments(path: str) -> list[str]:
-    return [part for part in path.split("/") if part]
 
 
 def banner(name: str) -> str:

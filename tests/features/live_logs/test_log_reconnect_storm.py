@@ -69,6 +69,23 @@ def test_whatever_ends_a_connection_the_next_waits_a_backoff_step_and_tokens_are
         assert _shown(result) == LINES  # the tree of the first connection, once
 
 
+def test_a_stream_dropped_after_every_tree_is_reconnected_after_longer_waits(
+    emulator: Callable[..., Emulator],
+) -> None:
+    """In real time: each connection gives the tree and is cut. Waits of 0.5 s, 1 s, 2 s
+    (the last cut short when the child ends, so that its last lines come): five
+    connections at most while the child's 3 s pass, where a connection that showed
+    anything used to reset the wait to 0.2 s."""
+    emu = emulator(SCENARIO, api_key=API_KEY)
+    emu.add_log_fault(LogFault("drop", after=1, times=-1))
+    result = run_step(emu, base_env(emu, PIPELINE_ID="storm/run"))
+
+    assert result.code == 0
+    assert len(emu.logstore.recorded()) <= 5
+    assert _tokens(result) == 1
+    assert _shown(result) == LINES
+
+
 def test_the_storm_as_found_a_child_of_3_s_draws_four_tokens_not_thousands(
     emulator: Callable[..., Emulator],
 ) -> None:

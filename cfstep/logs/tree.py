@@ -133,7 +133,12 @@ class LogTree:
             if not step.announced and (text or step.name):
                 step.announced = True
                 out.other(banner(step.name or step.key))
-            for _ in self._give(step, text, out):
+            if len(text) <= SPLIT_CHARS and not step.held and text.endswith("\n"):
+                out.whole(_lines(text))  # the usual case: whole lines, and not many
+            else:
+                for _ in self._give(step, text, out):
+                    yield from self._batches(out)
+            if len(out.lines) >= BATCH:
                 yield from self._batches(out)
         yield from self._batches(out, rest=True)
 
@@ -310,6 +315,13 @@ class _Out:
             yield batch, len(batch) - others
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, which ends in a line break."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    lines.pop()
+    return lines
+
+
 def _split(text: str, start: int, end: int) -> Iterator[list[str]]:
     """The lines of `text[start:end]` (each ended by a line break; `end` is the last),
     SPLIT_CHARS of text at a time; a CR before a line break is not part of the line."""
@@ -317,9 +329,7 @@ def _split(text: str, start: int, end: int) -> Iterator[list[str]]:
         stop = end if end - start <= SPLIT_CHARS else text.rfind("\n", start, start + SPLIT_CHARS)
         if stop < start:  # one line longer than SPLIT_CHARS
             stop = text.find("\n", start + SPLIT_CHARS, end + 1)
-        lines = text[start : stop + 1].replace("\r\n", "\n").split("\n")
-        lines.pop()  # what follows the last line break: nothing
-        yield lines
+        yield _lines(text[start : stop + 1])
         start = stop + 1
 
 

@@ -217,6 +217,36 @@ def _log_targets(logs: dict[str, Any]) -> list[dict[str, Any]]:
             secs(delay, 3),
             delay <= goals["latency_median_seconds"],
         ),
+        *_hostile_log_targets(logs),
+    ]
+
+
+def _hostile_log_targets(logs: dict[str, Any]) -> list[dict[str, Any]]:
+    """bench/logs.py's many steps, one big event and the tail of a long stored log."""
+    goals, steps, event = logs["targets"], logs["many_steps"], logs["big_event"]
+    rate = steps["lines_per_second"]
+    (stored,) = [t for t in logs["tail"] if t["form"] == "storage JSON"]
+    return [
+        _target(
+            "live logs: 10,000 steps of one line each, all shown",
+            f"≥ {goals['steps_lines_per_second']:,.0f} lines/s",
+            f"{rate:,.0f} lines/s" if rate else "-",
+            bool(rate and rate >= goals["steps_lines_per_second"])
+            and steps["lines_shown"] == steps["lines_written"],
+        ),
+        _target(
+            f"live logs: one {event['event_mb']} MB event of 500,000 lines, peak RSS",
+            f"≤ {goals['event_peak_rss_mb']:.0f} MB",
+            f"{event['peak_rss_mb']:.1f} MB",
+            event["peak_rss_mb"] <= goals["event_peak_rss_mb"]
+            and event["lines_shown"] == event["lines_written"],
+        ),
+        _target(
+            f"log tail: {stored['log_mb']:.0f} MB of {stored['lines']:,} empty lines, peak RSS",
+            f"≤ {goals['tail_peak_rss_mb']:.0f} MB",
+            f"{stored['peak_rss_mb']:.1f} MB",
+            stored["peak_rss_mb"] <= goals["tail_peak_rss_mb"] and stored["tail_lines_shown"] == 50,
+        ),
     ]
 
 

@@ -52,7 +52,6 @@ END_TO_END_ONLY = {
     "cfstep.codefresh.connections": "requests' plumbing: tests/codefresh/test_transport.py",
     "cfstep.logs.live": "tests/features/live_logs/",
     "cfstep.logs.location": "tests/features/live_logs/, follow/ (log tail)",
-    "cfstep.logs.stream": "tests/features/live_logs/ (log faults)",
     "cfstep.logs.tail": "tests/features/follow/ (test_outcomes.py)",
     "cfstep.run.gate": "tests/features/conditions/",
 }

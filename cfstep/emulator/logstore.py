@@ -6,6 +6,15 @@ is recorded so tests can check that none arrived.
 Firebase's REST streaming, as the client sees it: `GET <root>/<progress>/steps.json?auth=T`
 with `Accept: text/event-stream` → `put` (the whole tree first), then `patch`/`put` as lines
 and statuses change, `keep-alive` when quiet; without that Accept header, one JSON answer.
+JSON is sent compact, as Firebase sends it.
+
+Shapes a test can ask for, besides the faults (LOG_FAULT_KINDS):
+- `raw_pushes`: a step's scenario lines are pushes as the logger wrote them, no line ending
+  added: `["token HUNT", "ER2 done\r\n"]` is one line written in two pieces;
+- `line_events="put"`: each push is its own `put` at its path (Firebase's event for one
+  write), not batched into `patch`es of `lines_per_event`;
+- `storage_form="text"`: the archived log is plain text, not JSON;
+- `script(...)`: stream connections play given events instead of the build's steps.
 """
 
 from __future__ import annotations
@@ -20,12 +29,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from typing import Any
-
     from cfstep.emulator.steplog import StepState
 
 TICK_SECONDS = 0.01  # how often a stream looks for new lines (real time)
@@ -75,6 +83,13 @@ class _Armed:
     left: int
 
 
+# One stream connection, scripted: (event, data) played in order. Events: `put`, `patch`
+# (data: {"path", "data"}), `keep-alive`, `cancel`, `auth_revoked` (the token is revoked),
+# and two that are not events: `drop` (the connection is cut) and `stall` (it is held open,
+# silent, until the client leaves). At the end of the list the stream ends.
+Connection = list[tuple[str, Any]]
+
+
 StepsOf = Callable[[str], "list[StepState] | None"]
 
 
@@ -93,10 +108,15 @@ class LogStore:
     # False: every log is served from storage, as for a client that reads no live log (the
     # official CLI's Firebase SDK cannot read this database)
     live: bool = True
+    raw_pushes: bool = False
+    line_events: str = "patch"  # or "put": one event per push
+    lines_per_event: int = LINES_PER_EVENT
+    storage_form: str = "json"  # or "text"
     requests: list[LogRequest] = field(default_factory=list)
     open_streams: int = 0
     _tokens: set[str] = field(default_factory=set)
     _faults: list[_Armed] = field(default_factory=list)
+    _script: list[Connection] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -122,6 +142,12 @@ class LogStore:
     def add_fault(self, fault: LogFault) -> None:
         with self._lock:
             self._faults.append(_Armed(fault, fault.times))
+
+    def script(self, connections: list[Connection]) -> None:
+        """Stream connections play these, one each, in order, instead of the build's steps;
+        once all are played, every connection gets `cancel`."""
+        with self._lock:
+            self._script = list(connections)
 
     def recorded(self) -> list[LogRequest]:
         with self._lock:
@@ -184,8 +210,18 @@ class LogStore:
         if step.finished is not None:
             doc["finishTimeStamp"] = int(self.wall(step.finished))
         if lines:
-            doc["logs"] = {step.push_id(i): step.text(i) for i in range(step.written)}
+            doc["logs"] = {step.push_id(i): self.push_text(step, i) for i in range(step.written)}
         return doc
+
+    def push_text(self, step: StepState, index: int) -> str:
+        return step.spec.lines[index] if self.raw_pushes else step.text(index)
+
+    def _next_connection(self) -> Connection | None:
+        """The scripted connection to play next (None: not scripted)."""
+        with self._lock:
+            if self._script is None:
+                return None
+            return self._script.pop(0) if self._script else [("cancel", "permission denied")]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -233,20 +269,27 @@ class _Handler(BaseHTTPRequestHandler):
         if steps is None:
             self._json(404, {"error": "NoSuchKey"})
             return
+        if self.store.storage_form == "text":
+            text = "".join(self.store.push_text(s, i) for s in steps for i in range(s.written))
+            self._body(200, text.encode(), "text/plain; charset=utf-8")
+            return
         docs = []
         for step in steps:
             doc = self.store.step_json(step, lines=False)
-            doc["logs"] = [step.text(i) for i in range(step.written)]
+            doc["logs"] = [self.store.push_text(step, i) for i in range(step.written)]
             docs.append(doc)
         self._json(200, {"steps": docs, "status": self.store.build_status(progress)})
 
     def _json(self, status: int, value: Any) -> None:
-        body = json.dumps(value).encode()
+        self._body(status, _compact(value).encode(), "application/json; charset=utf-8")
+
+    def _body(self, status: int, body: bytes, kind: str) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(OSError):  # a client may stop reading (a log over its cap)
+            self.wfile.write(body)
 
     # -- the stream --------------------------------------------------------------------------
 
@@ -270,14 +313,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         store._streaming(+1)
         try:
-            _Stream(self, progress, token, fault).run()
+            scripted = store._next_connection()
+            if scripted is not None:
+                _Scripted(self, token, scripted).run()
+            else:
+                _Stream(self, progress, token, fault).run()
         finally:
             store._streaming(-1)
             self.close_connection = True
 
     def send_event(self, name: str, data: Any, raw: str | None = None) -> None:
-        text = raw if raw is not None else json.dumps(data)
-        payload = f"event: {name}\ndata: {text}\n\n".encode()
+        text = raw if raw is not None else _compact(data)
+        self.send_raw(f"event: {name}\ndata: {text}\n\n".encode())
+
+    def send_raw(self, payload: bytes) -> None:
+        """Events already written out, sent in one write (one chunk when chunked)."""
         if self.store.chunked:
             payload = f"{len(payload):x}\r\n".encode() + payload + b"\r\n"
         self.wfile.write(payload)
@@ -307,6 +357,8 @@ class _Stream:
         self.events = 0
         self.sent: dict[str, tuple[str, bool, int]] = {}  # key -> (status, finished, lines)
         self.last_sent = time.monotonic()
+        self.batch: list[bytes] | None = None  # events of this tick, written together
+        self.over = 0  # steps before this one are over and were sent whole
 
     def run(self) -> None:
         if self._strike():  # a fault `after: 0` strikes before the tree
@@ -350,9 +402,26 @@ class _Stream:
         return False
 
     def _send_changes(self) -> None:
-        for step in self.store.steps_of(self.progress) or []:
+        """What changed since the last tick; without a fault to time, all of it in one
+        write (10,000 new steps in a tick are 10,000 events, not 10,000 writes)."""
+        if self.fault is None:
+            self.batch = []
+        try:
+            self._changes()
+        finally:
+            batch, self.batch = self.batch, None
+            if batch:
+                self.handler.send_raw(b"".join(batch))
+
+    def _changes(self) -> None:
+        steps = self.store.steps_of(self.progress) or []
+        for step in steps[self.over :]:
             before = self.sent.get(step.key)
-            if before is None:
+            if before is None and self.store.line_events == "put":
+                meta = self.store.step_json(step, lines=False)
+                self._event("put", {"path": f"/{step.key}", "data": meta})
+                self._send_lines(step, 0)
+            elif before is None:
                 self._event("put", {"path": f"/{step.key}", "data": self.store.step_json(step)})
             else:
                 self._send_lines(step, before[2])
@@ -360,11 +429,25 @@ class _Stream:
                     meta = self.store.step_json(step, lines=False)
                     self._event("patch", {"path": f"/{step.key}", "data": meta})
             self.sent[step.key] = (step.status, step.finished is not None, step.written)
+        # Steps over and sent in full never change again: not looked at on the next tick.
+        while self.over < len(steps) and self._sent_in_full(steps[self.over]):
+            self.over += 1
+
+    def _sent_in_full(self, step: StepState) -> bool:
+        final = step.finished is not None and step.written == len(step.spec.lines)
+        return final and self.sent.get(step.key) == (step.status, True, step.written)
 
     def _send_lines(self, step: StepState, already: int) -> None:
-        for start in range(already, step.written, LINES_PER_EVENT):
-            end = min(step.written, start + LINES_PER_EVENT)
-            batch = {f"{step.key}/logs/{step.push_id(i)}": step.text(i) for i in range(start, end)}
+        text = self.store.push_text
+        if self.store.line_events == "put":
+            for i in range(already, step.written):
+                self._event(
+                    "put", {"path": f"/{step.key}/logs/{step.push_id(i)}", "data": text(step, i)}
+                )
+            return
+        for start in range(already, step.written, self.store.lines_per_event):
+            end = min(step.written, start + self.store.lines_per_event)
+            batch = {f"{step.key}/logs/{step.push_id(i)}": text(step, i) for i in range(start, end)}
             self._event("patch", {"path": "/", "data": batch})
 
     def _keep_alive(self) -> None:
@@ -373,7 +456,38 @@ class _Stream:
             self._event("keep-alive", None)
 
     def _event(self, name: str, data: Any) -> None:
-        self.handler.send_event(name, data)
+        if self.batch is not None:
+            self.batch.append(f"event: {name}\ndata: {_compact(data)}\n\n".encode())
+        else:
+            self.handler.send_event(name, data)
         self.last_sent = time.monotonic()
         if name in ("put", "patch"):
             self.events += 1
+
+
+class _Scripted:
+    """One stream connection that plays a script (`LogStore.script`)."""
+
+    def __init__(self, handler: _Handler, token: str | None, events: Connection) -> None:
+        self.handler = handler
+        self.token = token
+        self.events = events
+
+    def run(self) -> None:
+        for name, data in self.events:
+            if name == "drop":
+                return
+            if name == "stall":
+                while not self.handler.store._stopping.is_set():
+                    if self.handler.client_gone(0.05):
+                        return
+                return
+            if name == "auth_revoked":
+                self.handler.store._revoke(self.token)
+            self.handler.send_event(name, data)
+        if self.handler.store.chunked:  # the stream ends cleanly: its last chunk
+            self.handler.wfile.write(b"0\r\n\r\n")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

@@ -66,9 +66,11 @@ class LiveLogs:
             live.finish(drain=drain)
 
     def shown_whole(self, index: int) -> bool:
-        """True when the child's whole log was shown live: no tail needed."""
+        """True when the child's whole log was shown live: no tail needed. False when live
+        logs stopped early, or did not catch up by the end of the drain (`ended` said how
+        many lines were missed)."""
         live = self._followed.get(index)
-        return live is not None and not live.failed
+        return live is not None and not live.failed and not live.behind
 
     def stop_all(self) -> None:
         """All asked to stop at once, then waited for 1 s in all: a thread stuck in a

@@ -2,14 +2,12 @@
 
 The progress job's `location` says where: a storage link (`url`) is fetched without the API
 key, as Codefresh's own CLI does (it is often another host); a `firebase` location is read
-once. Only the last lines are kept as the log is read, and a log over MAX_LOG_BYTES is not
-read at all: the build's page has it.
+once. The log is read as it arrives (`cfstep.logs.stored`): only the last lines are kept,
+so memory is bounded by LOG_TAIL, not by the length of the log; a log over MAX_LOG_BYTES is
+not read to its end: the build's page has it.
 """
 
 from __future__ import annotations
-
-import json
-from collections import deque
 
 from cfstep.codefresh import transport
 from cfstep.codefresh.failures import BodyTooLarge, TransportError
@@ -19,12 +17,15 @@ from cfstep.logs.location import LogUnavailable
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterator
+    from typing import TypeVar
 
     import requests
 
     from cfstep.codefresh.client import CodefreshClient
     from cfstep.console import Console
+
+    T = TypeVar("T")
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 API_SECONDS = 15.0
@@ -39,62 +40,83 @@ def last_lines(
 ) -> list[str]:
     """The log's last `count` lines, step banners included; LogUnavailable if it cannot
     be read (the caller says so, and the exit code stays the child's)."""
+    # Only a failed child's log pays for the reader (a trigger never does).
+    from cfstep.logs import stored
+
+    return _read(
+        client,
+        session,
+        console,
+        progress,
+        lambda chunks, as_text: stored.last_lines(chunks, count, as_text=as_text),
+    )
+
+
+def line_count(
+    client: CodefreshClient, session: requests.Session, console: Console, progress: str
+) -> int:
+    """How many lines the log has now, counted as the live log counts them."""
+    from cfstep.logs import stored  # only a live log that fell behind counts its lines
+
+    return _read(
+        client,
+        session,
+        console,
+        progress,
+        lambda chunks, as_text: stored.line_count(chunks, as_text=as_text),
+    )
+
+
+def _read(
+    client: CodefreshClient,
+    session: requests.Session,
+    console: Console,
+    progress: str,
+    parse: Callable[[Iterator[bytes], bool], T],
+) -> T:
+    from cfstep.logs.stored import NotJson  # loaded by the caller already
+
+    url, params = _where(client, console, progress)
+    try:
+        try:
+            return parse(_fetch(session, url, params), False)
+        except NotJson:  # it began like JSON and is not: read again, as text
+            return parse(_fetch(session, url, params), True)
+    finally:
+        session.close()
+
+
+def _where(client: CodefreshClient, console: Console, progress: str) -> tuple[str, dict[str, str]]:
+    """The log's URL and query (a token for the log database, kept secret)."""
     where = location.location(client, progress, API_SECONDS)
     if where.kind == "firebase":
         auth = location.firebase_auth(client, progress, API_SECONDS)
         console.add_secrets(auth.credentials())
-        url, params = auth.job_url(progress) + "/steps.json", {"auth": auth.token}
-    elif where.url is not None:
-        url, params = where.url, {}
-    else:
-        raise LogUnavailable(f"its {where.kind!r} location has no url")
-    body = _fetch(session, url, params)
-    try:
-        return list(deque(_lines(body), maxlen=count))
-    except RecursionError:  # JSON nested deeper than any log: not a bug of the step
-        raise LogUnavailable("it nests too deep to read") from None
+        return auth.job_url(progress) + "/steps.json", {"auth": auth.token}
+    if where.url is not None:
+        return where.url, {}
+    raise LogUnavailable(f"its {where.kind!r} location has no url")
 
 
-def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> bytes:
-    """The log, read under one total time bound like every request of the step, and
-    never with the API key (the session has none)."""
+def _fetch(session: requests.Session, url: str, params: dict[str, str]) -> Iterator[bytes]:
+    """The log's bytes as they arrive (it is read as it comes, never held whole), under one
+    total time bound like every request of the step, and never with the API key (the
+    session has none)."""
     target = transport.with_query(url, params)
     try:
         with transport.bounded(session, "GET", target, timeouts=location.FETCH_TIMEOUTS) as answer:
             if answer.status != 200:
                 raise LogUnavailable(f"the log's location answered {answer.status}")
-            return answer.read(MAX_LOG_BYTES)
+            size = 0
+            for chunk in answer.chunks():
+                size += len(chunk)
+                if size > MAX_LOG_BYTES:
+                    raise BodyTooLarge("over the log's limit", maybe_processed=True)
+                yield chunk
     except BodyTooLarge:
         raise LogUnavailable(f"it is over {MAX_LOG_BYTES // 2**20} MB") from None
     except TransportError as exc:  # its words never hold the URL, and so the token
         raise LogUnavailable(f"the log's location cannot be read ({exc})") from None
-
-
-def _lines(body: bytes) -> Iterator[str]:
-    """A stored log is JSON steps (`{steps: [...]}` or Firebase's `{key: step}`); plain
-    text is taken line by line."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        yield from body.decode("utf-8", "replace").splitlines()
-        return
-    steps = data.get("steps", data) if isinstance(data, dict) else data
-    yield from _step_lines(steps.values() if isinstance(steps, dict) else steps)
-
-
-def _step_lines(steps: Iterable[object]) -> Iterator[str]:
-    # Only a tail read from the log database pays for the tree (a trigger never does).
-    from cfstep.logs.tree import LogTree
-
-    tree = LogTree()
-    updates: dict[str, object] = {}
-    for number, step in enumerate(steps):
-        if isinstance(step, dict):
-            logs = step.get("logs")
-            if isinstance(logs, list):  # a list keeps its order: number its items
-                logs = {f"{i:012d}": text for i, text in enumerate(logs)}
-            updates[f"{number:06d}"] = {**step, "logs": logs or {}}
-    yield from tree.put("/", updates)
 
 
 def show(

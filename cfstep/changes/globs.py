@@ -1,0 +1,98 @@
+"""MODIFIED_FILES_GLOB's globs, matched against changed paths as npm minimatch matches them
+with `{dot: true}`, the reference Codefresh's "Modified files" filter is held to
+(docs/monorepos.md, "How globs match").
+
+The matching itself is wcmatch's (`wcmatch.glob`, the flags below give minimatch's
+behaviour: `**` alone in a segment crosses folders, `*` and `?` never cross `/`, braces and
+extglobs expand, dotfiles match); a differential test against minimatch holds the two
+together. What minimatch does before matching, this module does the same way: a glob
+starting with `#` is a comment and matches nothing, an odd number of leading `!` makes a
+glob an exclusion, and a `\\` that ends a segment is a plain backslash (minimatch splits a
+glob at every `/` before it reads escapes). A list matches a path when no exclusion matches
+it and any other glob does; a list of exclusions only includes everything else, as one
+negated minimatch glob does.
+
+Imported only when a child has globs: the start-up of every other run never loads wcmatch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from wcmatch import glob as wcglob
+
+# The exception wcmatch's documentation names for a brace limit exceeded; it lives here and
+# is not re-exported (a test holds its place).
+from wcmatch._wcparse import PatternLimitException
+
+FLAGS = (
+    wcglob.GLOBSTAR  # `**` alone in a segment matches any number of folders
+    | wcglob.BRACE  # `{a,b}` and `{1..3}`, as minimatch's brace-expansion
+    | wcglob.DOTGLOB  # minimatch's `dot: true`: `*` and `**` match dotfiles and dot folders
+    | wcglob.EXTGLOB  # `+(a|b)`, `!(a)`, `@(a)`, `*(a)`, `?(a)`: on in minimatch by default
+    | wcglob.FORCEUNIX  # paths are `/`-separated and case-sensitive on every platform
+)
+BRACE_LIMIT = 1000
+"""Most patterns one glob's braces may expand to (wcmatch's own default); minimatch has no
+limit, so a glob past it is refused rather than matched differently."""
+
+
+# An unescaped backslash before a `/` or at the end: escapes nothing in minimatch.
+_SEGMENT_END_BACKSLASH = re.compile(r"(?<!\\)((?:\\\\)*)\\(?=/|$)")
+
+
+class BadGlob(ValueError):
+    """A glob that cannot be matched; the message says why."""
+
+
+class Globs:
+    """A list of globs, compiled once: which changed paths make a child run."""
+
+    def __init__(self, globs: Sequence[str]) -> None:
+        self.text = tuple(globs)
+        includes: list[str] = []
+        excludes: list[str] = []
+        for glob in globs:
+            if not glob or glob.startswith("#"):
+                continue  # minimatch: a comment, or an empty pattern, matches no path
+            body = glob.lstrip("!")
+            negated = (len(glob) - len(body)) % 2 == 1
+            if body:
+                body = _SEGMENT_END_BACKSLASH.sub(r"\1\\\\", body)
+                (excludes if negated else includes).extend(_regexes(body))
+        self._everything = not includes and bool(excludes)
+        self._include = _one_regex(includes)
+        self._exclude = _one_regex(excludes)
+
+    def matches(self, path: str) -> bool:
+        if self._exclude is not None and self._exclude.match(path):
+            return False
+        if self._everything:
+            return True
+        return self._include is not None and self._include.match(path) is not None
+
+    def matching(self, paths: Iterable[str]) -> list[str]:
+        """The paths that count for this list, in their order."""
+        return [path for path in paths if self.matches(path)]
+
+
+def _regexes(glob: str) -> list[str]:
+    try:
+        included, _ = wcglob.translate(glob, flags=FLAGS, limit=BRACE_LIMIT)
+    except PatternLimitException:
+        raise BadGlob(
+            f"its braces expand to more than {BRACE_LIMIT:,} patterns — write fewer "
+            "alternatives, or several globs"
+        ) from None
+    except (ValueError, re.error) as exc:  # wcmatch refuses a pattern it cannot translate
+        raise BadGlob(f"it cannot be read as a glob ({exc})") from None
+    return included
+
+
+def _one_regex(patterns: list[str]) -> re.Pattern[str] | None:
+    """One alternation for many globs: a changed path is tried once per list, not once per
+    glob (docs/performance.md). Each translated pattern is anchored at both ends."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns))

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from cfstep.codefresh.answers import Build, annotations_from, build_id_from, clean_text, json_of
+from cfstep.codefresh.answers import (
+    Build,
+    LastBuild,
+    PipelineTriggers,
+    annotations_from,
+    build_id_from,
+    clean_text,
+    json_of,
+    last_build_from,
+    pipeline_triggers_from,
+)
 from cfstep.codefresh.run_request import quote_segment
 from cfstep.codefresh.transport import ApiAnswer, ApiSession, TransportError, new_session
 from cfstep.console import Console, clip
@@ -157,6 +167,25 @@ class CodefreshClient:
         if response.status != 200:
             raise _classify(response, "GET")
         return annotations_from(json_of(response, "annotations"))
+
+    def pipeline_triggers(self, name: str, timeout: float | None = None) -> PipelineTriggers:
+        """The pipeline's id and git triggers (MODIFIED_FILES_GLOB=trigger, and the id the
+        builds list filters on)."""
+        response = self._call("GET", f"/api/pipelines/{quote_segment(name)}", timeout)
+        if response.status == 429 or response.status >= 500:
+            raise _classify(response, "GET")
+        if response.status != 200:
+            raise refused(response, "GET", pipeline=name)
+        return pipeline_triggers_from(json_of(response, f"pipeline {name}"), name)
+
+    def last_successful_build(
+        self, pipeline_id: str, branch: str, timeout: float | None = None
+    ) -> LastBuild | None:
+        """The newest successful build of the pipeline on the branch (CHANGED_SINCE=
+        last-success), as the official CLI's `get builds` asks for it."""
+        query = {"pipeline": pipeline_id, "status": "success", "branchName": branch, "limit": "1"}
+        response = self._get("/api/workflow", timeout, query=query)
+        return last_build_from(json_of(response, "builds"), pipeline_id=pipeline_id, branch=branch)
 
     def _get(
         self,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from cfstep import documents
 from cfstep.errors import InputError
-from cfstep.inputs import pipelines, values
+from cfstep.inputs import changed, pipelines, values
 from cfstep.inputs.given import Given
 from cfstep.inputs.options import OPTIONS
 from cfstep.model import ChildSpec, PipelineSpec
@@ -115,6 +115,7 @@ def _default_child(given: Given, environ: Mapping[str, str], pipeline: str) -> C
         secrets=values.last_wins(given.pairs("SECRETS")),
         annotations=values.last_wins(given.pairs("ANNOTATION")),
         yaml=documents.read_text_file("YAML", yaml_path) if yaml_path else None,
+        modified_files_glob=changed.step_globs(given),
     )
 
 

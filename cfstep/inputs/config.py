@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from cfstep import documents
 from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.inputs import children
+from cfstep.inputs import changed, children
 from cfstep.inputs.given import Given
 from cfstep.inputs.options import BY_ENV, OPTIONS
 from cfstep.model import DEFAULT_URL, Config, Platform
@@ -103,6 +103,7 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
         follow_logs=children.follow_logs(given, child_specs, straight["detach"]),
         pipeline_specs=pipeline_specs,
         spec_only=spec_only,
+        only_changed=changed.read(given, environ),
     )
 
 

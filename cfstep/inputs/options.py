@@ -304,6 +304,33 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "accepted as codefresh-run's (its CLI image); ignored",
     ),
+    _o(
+        "MODIFIED_FILES_GLOB",
+        "--modified-files",
+        Kind.LIST,
+        "run the child only when a changed file matches this glob (repeat; ! excludes), "
+        "or `trigger`: its git trigger's Modified files glob",
+    ),
+    _o(
+        "CHANGED_SINCE",
+        "--changed-since",
+        Kind.TEXT,
+        "what changed is measured from: auto, target (the pull request's merge base), "
+        "last-success (the child's last green build), or a git revision",
+        "auto",
+    ),
+    _o(
+        "CHANGED_FILES",
+        "--changed-files",
+        Kind.LIST,
+        "the changed files, instead of asking git (repeat), or @FILE holding them",
+    ),
+    _o(
+        "REPO_DIR",
+        "--repo-dir",
+        Kind.TEXT,
+        "the git working tree that was built (default: $CF_VOLUME_PATH/$CF_REPO_NAME, else .)",
+    ),
     _o("CF_API_KEY", "--api-key", Kind.TEXT, "Codefresh API key (injected in a pipeline)"),
     _o("CF_URL", "--url", Kind.TEXT, "Codefresh URL", DEFAULT_URL),
     _o("INSECURE", "--insecure", Kind.BOOL, "skip TLS verification", "false", config="insecure"),

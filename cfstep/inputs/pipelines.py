@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from cfstep import documents
 from cfstep.errors import InputError
-from cfstep.inputs import values
+from cfstep.inputs import changed, values
 from cfstep.model import PACK_NAMES, ChildSpec
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -129,4 +129,5 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     **dict.fromkeys(_BOOLS, _bool),
     **dict.fromkeys(_LISTS, _list),
     **dict.fromkeys(_PAIRS, _pairs),
+    "modified_files_glob": changed.item_globs,
 }

@@ -40,10 +40,16 @@ class Runtime:
 
 
 def run(
-    config: Config, runtime: Runtime, exporter: outputs.Exporter, client: CodefreshClient
+    config: Config,
+    runtime: Runtime,
+    exporter: outputs.Exporter,
+    client: CodefreshClient,
+    *,
+    skipped: frozenset[int] = frozenset(),
 ) -> int:
     """Trigger (or follow BUILD_ID), follow, export; `client` is the run's one API client
-    (its caller closes it)."""
+    (its caller closes it). `skipped`: the children (by place, from 1) decided not to run
+    because their files did not change (docs/monorepos.md): never triggered, reported so."""
     if config.insecure:
         runtime.console.say(
             f"warning: INSECURE=true: the TLS certificate of {config.url} is not verified; "
@@ -75,6 +81,7 @@ def run(
         follower=follower,
         live=live,
         log_session=lambda: _log_session(config),
+        skipped=skipped,
     )
     policy = Policy(config, console, follower, report)
     scheduler = Scheduler(

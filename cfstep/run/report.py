@@ -38,6 +38,7 @@ class Report:
         follower: Follower,
         live: live.LiveLogs,
         log_session: Callable[[], requests.Session],
+        skipped: frozenset[int] = frozenset(),
     ) -> None:
         self.config = config
         self.console = console
@@ -47,6 +48,7 @@ class Report:
         self.follower = follower
         self.live = live
         self.log_session = log_session  # keyless, for the hosts that keep logs
+        self.skipped = skipped  # not triggered: their files did not change (MODIFIED_FILES_GLOB)
         self.many = len(config.children) > 1
         self.slots: list[Child | None] = [None] * max(1, len(config.children))
         self.durations: dict[int, float] = {}  # by child index, once it is done with
@@ -175,6 +177,8 @@ class Report:
         """The run is over: children never started, the overall status, the JSON document,
         the summary table."""
         self._mark_not_started()
+        if worst is None and self.skipped:  # no child ran: none of their files changed
+            self.exporter.export({"BUILD_STATUS": Outcome.SKIPPED}, mask=False)
         if worst is not None and self.many:  # a single child's status is exported by ended()
             self.exporter.export(
                 {
@@ -224,7 +228,8 @@ class Report:
         rows = [("#", "pipeline", "build", "status", "duration", "url")]
         for i, c in enumerate(self.slots, start=1):
             if c is None:
-                rows.append((str(i), self._pipeline(i), "-", "not started", "-", "-"))
+                status = Outcome.SKIPPED if i in self.skipped else "not started"
+                rows.append((str(i), self._pipeline(i), "-", status, "-", "-"))
             else:
                 seconds = self.follower.reported_duration(c, now)
                 rows.append(

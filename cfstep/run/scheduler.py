@@ -60,7 +60,8 @@ class Scheduler:
             self._handle(self.follower.wait_for_next_outcome(self.active))
 
     def start_and_follow(self) -> None:
-        queue = list(enumerate(self.config.children, start=1))
+        children = enumerate(self.config.children, start=1)
+        queue = [(i, spec) for i, spec in children if i not in self.report.skipped]
         while queue or self.active:
             if self._stopping():
                 queue.clear()  # FAIL_FAST: those not yet started are never started

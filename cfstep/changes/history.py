@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cfstep.changes.base import CannotTell
-from cfstep.errors import ApiError
+from cfstep.errors import ApiError, TransientApiError
 from cfstep.timing import Clock, Deadline
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 READS_SECONDS = 30.0
 """All the reads of one run together, retries included: a Codefresh that does not answer
-costs the decision this long at most, then the children run."""
+costs the decision this long at most, then the children run and nothing more is read."""
 
 
 class ApiHistory:
@@ -38,6 +38,7 @@ class ApiHistory:
         self._clock = clock
         self._seconds = seconds
         self._deadline: Deadline | None = None
+        self._unreachable: str | None = None  # why reads stopped: Codefresh did not answer
         self._pipelines: dict[str, PipelineTriggers | CannotTell] = {}
         self._builds: dict[tuple[str, str], LastBuild | CannotTell | None] = {}
 
@@ -60,12 +61,16 @@ class ApiHistory:
     def _read(self, call: Callable[[CodefreshClient, float], T], what: str) -> T | CannotTell:
         if self._deadline is None:
             self._deadline = Deadline.after(self._clock, self._seconds)
-        if self._deadline.passed():
-            return CannotTell(f"no time was left to read {what} from Codefresh")
+        if self._unreachable is not None or self._deadline.passed():
+            why = f" ({self._unreachable})" if self._unreachable else ""
+            return CannotTell(f"Codefresh did not answer the reads before this one{why}")
         client = self._client()
         try:
             return client.retrying(lambda t: call(client, t), self._deadline.remaining())
-        except ApiError as exc:
+        except TransientApiError as exc:  # retried for the whole budget: ask no more
+            self._unreachable = exc.message
+            return CannotTell(f"could not read {what} from Codefresh: {exc.message}")
+        except ApiError as exc:  # a refusal of this read alone (a pipeline not found)
             return CannotTell(f"could not read {what} from Codefresh: {exc.message}")
 
 

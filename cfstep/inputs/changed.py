@@ -54,9 +54,10 @@ def item_globs(name: str, value: object) -> tuple[str, ...]:
     texts = []
     for item in items:
         if not isinstance(item, str):
+            kind = {"dict": "map"}.get(type(item).__name__, type(item).__name__)
             raise InputError(
-                f"{name}: holds a {type(item).__name__}, not a glob — write a glob, or a list "
-                "of globs (quote one that starts with ! or *)"
+                f"{name}: holds a {kind}, not a glob — write a glob, or a list of globs "
+                "(quote one that starts with ! or *)"
             )
         texts += item.splitlines()
     return checked_globs(name, texts)
@@ -150,7 +151,11 @@ def _lines(name: str, text: str, what: str) -> list[str]:
 def _scalar(name: str, item: object, what: str) -> str:
     if isinstance(item, str | int | float) and not isinstance(item, bool):
         return str(item)
-    raise InputError(f"{name}: a list item is a {type(item).__name__}, not a {what}")
+    kind = {"dict": "map"}.get(type(item).__name__, type(item).__name__)
+    raise InputError(
+        f"{name}: a list item is a {kind}, not a {what} — write each {what} "
+        "as text (quote one that starts with !, * or @)"
+    )
 
 
 def _paths(items: Sequence[str]) -> tuple[str, ...]:
@@ -202,9 +207,10 @@ def _list_file(name: str, path: str) -> list[str]:
             f"{name}: cannot read @{path} ({exc.strerror or exc}) — write the list to that "
             "file in an earlier step, or give the paths themselves"
         ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{name}: @{path} is not a regular file — give a file of paths")
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError(f"{name}: @{path} is not a regular file — give a file of paths")
         data = file.read(MAX_LIST_FILE_BYTES + 1)
     if len(data) > MAX_LIST_FILE_BYTES:
         raise InputError(

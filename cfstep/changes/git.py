@@ -67,6 +67,7 @@ class Repository:
         self._environ = _clean_environment(search_path, top)
         self._deadline = time.monotonic() + seconds
         self._seconds = seconds
+        self._commits: dict[str, str | None] = {}
 
     def head(self) -> str:
         found = self.commit("HEAD")
@@ -75,7 +76,13 @@ class Repository:
         return found
 
     def commit(self, revision: str) -> str | None:
-        """The commit `revision` names, as a full id; None when the repository lacks it."""
+        """The commit `revision` names, as a full id; None when the repository lacks it.
+        Asked once per revision: several children share a base."""
+        if revision not in self._commits:
+            self._commits[revision] = self._commit(revision)
+        return self._commits[revision]
+
+    def _commit(self, revision: str) -> str | None:
         code, out = self._run(
             "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}",
             ok=(0, 1),

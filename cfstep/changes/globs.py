@@ -42,6 +42,11 @@ limit, so a glob past it is refused rather than matched differently."""
 _SEGMENT_END_BACKSLASH = re.compile(r"(?<!\\)((?:\\\\)*)\\(?=/|$)")
 
 
+# What may give a glob's character a meaning (minimatch's magic, escapes, extglobs).
+_SPECIAL = frozenset("*?[]{}()!+@\\")
+_GROUPS = {"{": "}", "(": ")"}
+
+
 class BadGlob(ValueError):
     """A glob that cannot be matched; the message says why."""
 
@@ -53,6 +58,8 @@ class Globs:
         self.text = tuple(globs)
         includes: list[str] = []
         excludes: list[str] = []
+        prefixes: list[str] = []
+        pieces: list[tuple[str, ...]] = []
         for glob in globs:
             if not glob or glob.startswith("#"):
                 continue  # minimatch: a comment, or an empty pattern, matches no path
@@ -61,20 +68,38 @@ class Globs:
             if body:
                 body = _SEGMENT_END_BACKSLASH.sub(r"\1\\\\", body)
                 (excludes if negated else includes).extend(_regexes(body))
+                if not negated:
+                    prefixes.append(_literal_folders(body))
+                    pieces.append(_literal_pieces(body))
         self._everything = not includes and bool(excludes)
         self._include = _one_regex(includes)
         self._exclude = _one_regex(excludes)
+        # Paths outside every include's literal folders, or without all the literal text of
+        # any include, are not tried on the regexes at all: they cannot match.
+        self._prefixes = tuple(prefixes) if includes and all(prefixes) else None
+        self._pieces = tuple(pieces) if includes and all(pieces) else None
 
     def matches(self, path: str) -> bool:
-        if self._exclude is not None and self._exclude.match(path):
-            return False
-        if self._everything:
-            return True
-        return self._include is not None and self._include.match(path) is not None
+        return bool(self.matching((path,)))
 
     def matching(self, paths: Iterable[str]) -> list[str]:
-        """The paths that count for this list, in their order."""
-        return [path for path in paths if self.matches(path)]
+        """The paths that count for this list, in their order: `matches` for many paths,
+        each step a pass over what the one before kept (docs/performance.md)."""
+        kept = list(paths)
+        if self._prefixes is not None:
+            prefixes = self._prefixes
+            kept = [path for path in kept if path.startswith(prefixes)]
+        elif self._pieces is not None:
+            kept = _holding_any(kept, self._pieces)
+        if not self._everything:
+            if self._include is None:
+                return []
+            include = self._include.match
+            kept = [path for path in kept if include(path)]
+        if self._exclude is not None:
+            exclude = self._exclude.match
+            kept = [path for path in kept if exclude(path) is None]
+        return kept
 
 
 def _regexes(glob: str) -> list[str]:
@@ -88,6 +113,56 @@ def _regexes(glob: str) -> list[str]:
     except (ValueError, re.error) as exc:  # wcmatch refuses a pattern it cannot translate
         raise BadGlob(f"it cannot be read as a glob ({exc})") from None
     return included
+
+
+def _literal_folders(glob: str) -> str:
+    """The folders every path `glob` matches starts with: `services/api/` of
+    `services/api/**`, read from its leading segments that hold no special character; ""
+    when there are none, or when one is empty, `.` or `..` (minimatch reads `a//b` as
+    `a/b`). Only narrows which paths the regexes are tried on."""
+    if ".." in glob:  # minimatch folds `a/{..,x}/b` into `b`
+        return ""
+    end = next((i for i, char in enumerate(glob) if char in _SPECIAL), len(glob))
+    head = glob[:end]
+    folders = head[: head.rfind("/") + 1]
+    if any(segment in ("", ".", "..") for segment in folders.split("/")[:-1]):
+        return ""
+    return folders
+
+
+def _literal_pieces(glob: str) -> tuple[str, ...]:
+    """Texts every path `glob` matches holds: its literal runs outside braces and extglobs,
+    up to a class (`{services,apps}/s0/**` → `s0`); () when none is sure (an escape, a `..`
+    minimatch folds away)."""
+    if "\\" in glob or ".." in glob:
+        return ()
+    text: list[str] = []
+    groups: list[str] = []  # the closing characters of the groups being skipped
+    for char in glob:
+        if char == "[":
+            break  # a class: what it and the rest hold is not read
+        if groups:
+            if char in _GROUPS:
+                groups.append(_GROUPS[char])
+            elif char == groups[-1]:
+                groups.pop()
+        elif char in _GROUPS:
+            groups.append(_GROUPS[char])
+            text.append("/")  # a group ends the literal run before it
+        else:
+            text.append(char)
+    return tuple(piece for piece in re.split(r"[/*?!+@]", "".join(text)) if piece)
+
+
+def _holding_any(paths: list[str], pieces: tuple[tuple[str, ...], ...]) -> list[str]:
+    """The paths holding all the pieces of at least one glob, in their order."""
+    wanted: set[str] = set()
+    for needed in pieces:
+        found = paths
+        for piece in needed:
+            found = [path for path in found if piece in path]
+        wanted.update(found)
+    return [path for path in paths if path in wanted]
 
 
 def _one_regex(patterns: list[str]) -> re.Pattern[str] | None:

@@ -128,3 +128,23 @@ def pairs(count: int, seed: int = 21) -> list[tuple[str, str]]:
         found.append((glob, path))
         found.append((glob, _random_path(rng)))
     return found[:count]
+
+
+def lists(count: int, seed: int = 21) -> tuple[list[list[str]], list[str]]:
+    """`count` lists of one to four globs (`!` ones among them, no comments), and the
+    paths made to match their globs or at random, to try every list on."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible test generator
+    found: list[list[str]] = []
+    paths: set[str] = set()
+    while len(found) < count:
+        globs = []
+        for _ in range(rng.randint(1, 4)):
+            glob, samples = _glob(rng)
+            glob = glob.lstrip("#!")
+            if rng.random() < 0.3:
+                glob = "!" + glob
+            globs.append(glob)
+            paths.add(_made_to_match(rng, samples))
+        found.append(globs)
+        paths.add(_random_path(rng))
+    return found, sorted(paths)

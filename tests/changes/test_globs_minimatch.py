@@ -21,6 +21,7 @@ VERSION = "11.0.10"
 PACKAGE = [f"minimatch@{VERSION}"]
 ORACLE = Path(__file__).with_name("minimatch_oracle.js")
 GENERATED = 2_500
+LISTS = 150
 
 CORNERS: list[tuple[str, str]] = [
     # `**` at either end, and alone
@@ -69,6 +70,14 @@ CORNERS: list[tuple[str, str]] = [
     ("services/{api,web}/**/*.{js,ts}", "services/web/src/a.py"),
     ("{**/*.md,docs/**}", "a/b/c.md"),
     ("{1..3}/x", "2/x"),
+    ("{services,apps}/s0/**", "apps/s0/x.py"),
+    ("{services,apps}/s0/**", "apps/s1/x.py"),
+    ("a{b,{c,d}}e", "ade"),
+    ("*.{js,ts}", "a.ts"),
+    ("a/{..,x}/b", "b"),
+    ("a/{..,x}/b", "a/x/b"),
+    ("x/[]a]/y", "x/]/y"),
+    ("x/[[:alpha:]]/y", "x/a/y"),
     ("{a}", "a"),
     ("{a}", "{a}"),
     ("{}", "{}"),
@@ -158,9 +167,11 @@ def _minimatch(pairs: list[tuple[str, str]]) -> list[bool]:
 
 
 def _documented(glob: str, path: str) -> bool:
-    """The disagreement docs/monorepos.md names ("How globs match"): wcmatch's POSIX
-    classes (`[[:alpha:]]`, …) hold ASCII characters only, minimatch's Unicode ones too."""
-    return "[[:" in glob and not path.isascii()
+    """The two disagreements docs/monorepos.md names ("How globs match"): wcmatch's POSIX
+    classes (`[[:alpha:]]`, …) hold ASCII characters only, minimatch's Unicode ones too;
+    minimatch folds a `..` folder that brace expansion makes (`a/{..,x}/b` → `b`), wcmatch
+    does not (a `..` written out is refused as an input)."""
+    return ("[[:" in glob and not path.isascii()) or ("{.." in glob or "..}" in glob)
 
 
 @pytest.mark.node
@@ -183,7 +194,42 @@ def test_same_verdict_as_minimatch(capsys: pytest.CaptureFixture[str]) -> None:
             f"{len(documented)} of them the documented decision"
         )
     assert [case for case in found if case not in documented] == []
-    assert documented == [("[[:alpha:]]*", "é.md", True)]
+    assert sorted(documented) == [("[[:alpha:]]*", "é.md", True), ("a/{..,x}/b", "b", True)]
+
+
+@pytest.mark.node
+def test_lists_are_minimatch_glob_by_glob(capsys: pytest.CaptureFixture[str]) -> None:
+    """A list (docs/monorepos.md): a path counts when no `!` glob's minimatch matches it
+    and any other glob's does (every path, when all are `!` globs). Lists of up to four
+    generated globs over the same paths, as `matching` reads many paths at once."""
+    lists, paths = glob_gen.lists(LISTS)
+    bodies = sorted({glob.lstrip("!") for globs in lists for glob in globs})
+    verdicts = _minimatch([(glob, path) for glob in bodies for path in paths])
+    minimatch = dict(zip(((g, p) for g in bodies for p in paths), verdicts, strict=True))
+    wrong = []
+    for globs in lists:
+        excluded = [g[1:] for g in globs if g.startswith("!")]
+        included = [g for g in globs if not g.startswith("!")]
+        expected = [
+            path
+            for path in paths
+            if not any(minimatch[g, path] for g in excluded)
+            and (not included or any(minimatch[g, path] for g in included))
+            and not any(_documented(g, path) for g in globs)
+        ]
+        found = [
+            path
+            for path in Globs(globs).matching(paths)
+            if not any(_documented(g, path) for g in globs)
+        ]
+        if found != expected:
+            wrong.append(globs)
+    with capsys.disabled():
+        print(
+            f"\n[minimatch {VERSION}] {len(lists)} lists over {len(paths)} paths: "
+            f"{len(wrong)} disagreements"
+        )
+    assert wrong == []
 
 
 def test_the_generated_pairs_are_a_fair_mix() -> None:

@@ -94,7 +94,7 @@ class Decider:
         matching = globs.matching(files)
         counted = f"{_files(len(files))} {changed.described}"
         if matching:
-            first = clip(matching[0], 200)
+            first = clip(printable(matching[0]), 200)
             return Decision(
                 True,
                 f"{who}: runs — {counted}, {len(matching)} matching {shown} (first: {first})",
@@ -153,7 +153,7 @@ def tell(
         for changed in {c.described: c for c in known}.values():
             console.say_lines(
                 [f"debug: {_files(len(changed.files))} {changed.described}:"]
-                + [f"debug:   {path}" for path in changed.files]
+                + [f"debug:   {printable(path)}" for path in changed.files]
             )
 
 
@@ -166,4 +166,12 @@ def _files(count: int) -> str:
 
 
 def _shown(globs: tuple[str, ...]) -> str:
-    return clip(", ".join(globs), SHOWN_GLOBS_CHARS)
+    return clip(printable(", ".join(globs)), SHOWN_GLOBS_CHARS)
+
+
+def printable(text: str) -> str:
+    """A path or glob as one line of the log: a line break, tab or other control character
+    in a file's name (git allows them) shown escaped, never written."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

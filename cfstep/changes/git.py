@@ -8,9 +8,9 @@ locks (the step may not write the volume), `safe.directory` for this repository 
 belongs to root, the step runs as uid 10001), and a clean environment (no GIT_DIR or other
 GIT_* of the runner's). Paths come NUL-separated (`-z`), so no name is quoted or split.
 
-Every command is bounded: all the git work of a run shares one deadline (30 s), and its
-output is read up to a size; past either, git is killed and the answer is "cannot tell"
-(`GitFailed`), never an exception the step does not expect.
+Every command is bounded: all the git work of a run shares one budget (30 s of git's own
+time), and its output is read up to a size; past either, git is killed and the answer is
+"cannot tell" (`GitFailed`), never an exception the step does not expect.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ class Repository:
         self.git = git
         self.top = top
         self._environ = _clean_environment(search_path, top)
-        self._deadline = time.monotonic() + seconds
         self._seconds = seconds
+        self._spent = 0.0  # by git itself: the time between its commands is not git's
         self._commits: dict[str, str | None] = {}
 
     def head(self) -> str:
@@ -117,7 +117,12 @@ class Repository:
         for setting in (*_SAFE_CONFIG, f"safe.directory={self.top}"):
             command += ["-c", setting]
         command += args
-        code, out, err = _bounded(command, self.top, self._environ, self._deadline)
+        started = time.monotonic()
+        deadline = started + max(0.0, self._seconds - self._spent)
+        try:
+            code, out, err = _bounded(command, self.top, self._environ, deadline)
+        finally:
+            self._spent += time.monotonic() - started
         if code is None:
             raise GitFailed(f"git took longer than {self._seconds:.0f} s, and was stopped")
         if code not in ok:

@@ -194,7 +194,7 @@ def pipeline_triggers_from(data: object, requested: str) -> PipelineTriggers:
     metadata = data.get("metadata") if isinstance(data, dict) else None
     spec = data.get("spec") if isinstance(data, dict) else None
     pipeline_id = identifier(metadata.get("id")) if isinstance(metadata, dict) else None
-    name = clean_text(metadata.get("name"), 1024) if isinstance(metadata, dict) else None
+    name = _printable(metadata.get("name"), 1024) if isinstance(metadata, dict) else None
     if pipeline_id is None or name is None or not isinstance(spec, dict | None):
         raise ApiError(f"the answer about pipeline {requested!r} is not a pipeline with an id")
     if requested not in (pipeline_id, name):
@@ -208,18 +208,25 @@ def pipeline_triggers_from(data: object, requested: str) -> PipelineTriggers:
 
 
 def _trigger(item: dict[str, object]) -> Trigger | None:
-    name = clean_text(item.get("name"), 256)
+    name = _printable(item.get("name"), 256)
     if not name:
-        return None
+        return None  # a trigger nobody can name, or whose name cannot be printed in a line
     raw = item.get("modifiedFilesGlob")
-    glob = clean_text(raw, MAX_GLOB_CHARS)
+    glob = _printable(raw, MAX_GLOB_CHARS)
     return Trigger(
         name=name,
         id=identifier(item.get("id")),
-        type=clean_text(item.get("type"), 64),
+        type=_printable(item.get("type"), 64),
         modified_files_glob=glob or None,
         glob_unreadable=raw not in (None, "") and glob is None,
     )
+
+
+def _printable(value: object, limit: int) -> str | None:
+    """`clean_text` that also goes into a line of the log as it is: no line break, escape or
+    other control character."""
+    text = clean_text(value, limit)
+    return text if text is not None and text.isprintable() else None
 
 
 def last_build_from(data: object, *, pipeline_id: str, branch: str) -> LastBuild | None:

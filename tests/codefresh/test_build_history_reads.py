@@ -78,6 +78,7 @@ def _pipeline(**metadata: object) -> dict[str, object]:
         ({"metadata": {"name": "shop/web"}}, "is not a pipeline with an id"),
         ({"metadata": {"name": "shop/web", "id": "../../x"}}, "is not a pipeline with an id"),
         (_pipeline(name="shop/api"), "the answer is about 'shop/api'"),
+        (_pipeline(name="shop/web\x1b[2J"), "is not a pipeline with an id"),
         ({**_pipeline(), "spec": "nope"}, "is not a pipeline with an id"),
     ],
 )
@@ -101,8 +102,22 @@ def test_what_is_not_the_pipeline_asked_for(answer: object, problem: str) -> Non
         ([{"name": "t", "modifiedFilesGlob": "\ud800"}], (Trigger("t", None, None, None, True),)),
         ([{"type": "git"}, "x", 3], ()),  # no name: not a trigger anyone can name
         ([{"name": "t", "id": "bad id!"}], (Trigger("t", None, None, None),)),
+        ([{"name": "push\x1b[2J"}, {"name": "t\nu"}], ()),  # a name no line can hold
+        ([{"name": "t", "modifiedFilesGlob": "a/**\nb"}], (Trigger("t", None, None, None, True),)),
     ],
-    ids=["none", "text", "no-glob", "empty", "number", "too-long", "surrogate", "no-name", "id"],
+    ids=[
+        "none",
+        "text",
+        "no-glob",
+        "empty",
+        "number",
+        "too-long",
+        "surrogate",
+        "no-name",
+        "id",
+        "control-name",
+        "control-glob",
+    ],
 )
 def test_triggers_as_read(triggers: object, found: tuple[Trigger, ...]) -> None:
     answer = {**_pipeline(), "spec": {"triggers": triggers}}

@@ -70,6 +70,27 @@ def test_a_child_without_a_glob_always_runs(
     assert result.exports["BUILD_STATUS_2"] == "skipped"
 
 
+def test_a_file_name_with_a_line_break_stays_in_one_line(
+    origin: Repo, shop: Shop, clock: FakeClock, tmp_path: Path
+) -> None:
+    """git allows any byte but NUL and `/` in a name; a line of the log holds it escaped."""
+    clone = _feature(origin, tmp_path, {"services/web/a\nb\x1b[2J.js": "x"})
+    result = run_on(
+        shop(),
+        clock,
+        clone.path,
+        PIPELINE_ID="shop/web",
+        MODIFIED_FILES_GLOB="services/web/**",
+        CF_PULL_REQUEST_TARGET="main",
+        DEBUG="true",
+    )
+    assert result.code == 0, result.stderr
+    (line,) = lines_with(result, "shop/web:")
+    assert line.endswith("(first: services/web/a\\nb\\x1b[2J.js)")
+    assert "debug:   services/web/a\\nb\\x1b[2J.js" in result.stderr_lines
+    assert "\x1b" not in result.stderr
+
+
 def test_without_a_glob_nothing_changes(
     origin: Repo, shop: Shop, clock: FakeClock, tmp_path: Path
 ) -> None:

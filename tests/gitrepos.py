@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -93,3 +94,18 @@ class Repo:
         self.git("-c", f"user.name={_ENV['GIT_AUTHOR_NAME']}", "commit", "--quiet",
                  "--allow-empty", "-m", message, f"--date={date}")  # fmt: skip
         return self.head()
+
+
+def process_gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for its reaper counts), within 2 s: a git
+    cfstep stopped, and what that git started."""
+    give_up = time.monotonic() + 2
+    while time.monotonic() < give_up:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.02)
+    return False

@@ -14,7 +14,7 @@ import pytest
 
 from cfstep.changes import git
 from cfstep.changes.git import GitFailed, open_repository
-from gitrepos import Repo
+from gitrepos import Repo, process_gone
 
 PATH = os.environ["PATH"]
 
@@ -193,23 +193,9 @@ def test_a_git_that_hangs_is_stopped_at_the_deadline(repo: Repo, tmp_path: Path)
     with pytest.raises(GitFailed, match="git took longer than 0 s, and was stopped"):
         found.head()
     assert time.monotonic() - started < 5
-    assert _gone(int(pid_file.read_text()))
+    assert process_gone(int(pid_file.read_text()))
     with pytest.raises(GitFailed, match="longer than"):  # the budget is spent for the run
         found.is_shallow()
-
-
-def _gone(pid: int) -> bool:
-    """The process has ended (a zombie waiting for its reaper counts), within 2 s."""
-    give_up = time.monotonic() + 2
-    while time.monotonic() < give_up:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_git_that_prints_too_much_is_stopped(

@@ -265,3 +265,32 @@ def test_a_dry_run_without_a_key_cannot_read_the_history(
     assert '"url": "http://127.0.0.1:9/api/pipelines/run/shop%2Fweb?reqId=<uuid4>"' in (
         result.stdout
     )
+
+
+def test_a_target_that_is_no_branch_name(
+    origin: Repo, shop: Shop, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A branch name git would read as a revision (`main~3`) is never looked up."""
+    clone = origin.clone(tmp_path / "clone")
+    result = run_on(shop(), clock, clone.path, **WEB, CF_PULL_REQUEST_TARGET="main~3")
+    _runs_because(result, "CF_PULL_REQUEST_TARGET 'main~3' is not a branch name")
+
+
+def test_unrelated_histories(origin: Repo, shop: Shop, clock: FakeClock, tmp_path: Path) -> None:
+    origin.git("checkout", "--quiet", "--orphan", "rewrite")
+    origin.commit({"services/web/index.js": "new world"}, "a history of its own")
+    clone = origin.clone(tmp_path / "clone", branch="rewrite")
+    result = run_on(shop(), clock, clone.path, **WEB, CF_PULL_REQUEST_TARGET="main")
+    _runs_because(result, "HEAD and origin/main have no commit in common")
+
+
+def test_last_success_without_a_branch(
+    origin: Repo, shop: Shop, clock: FakeClock, tmp_path: Path
+) -> None:
+    clone = origin.clone(tmp_path / "clone")
+    result = run_on(shop(), clock, clone.path, **{**WEB, "CF_BRANCH": ""})
+    _runs_because(
+        result,
+        "CHANGED_SINCE=last-success needs the branch, and neither BRANCH nor CF_BRANCH is set",
+    )
+    assert reads(result) == []

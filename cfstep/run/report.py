@@ -177,7 +177,8 @@ class Report:
         """The run is over: children never started, the overall status, the JSON document,
         the summary table."""
         self._mark_not_started()
-        if worst is None and self.skipped:  # no child ran: none of their files changed
+        if worst is None and self.skipped and len(self.skipped) == len(self.config.children):
+            # Every child was decided not to run: none of their files changed.
             self.exporter.export({"BUILD_STATUS": Outcome.SKIPPED}, mask=False)
         if worst is not None and self.many:  # a single child's status is exported by ended()
             self.exporter.export(

@@ -9,7 +9,9 @@ runs, and every ratio compares tools measured side by side in the same run (docs
 3. polling economy: status requests and detection delay for 10 s … 1 h children, the real
    loop on an accelerated clock, next to the official fixed 5 s poll;
 4. fan-out: 10 and 100 children (bench/fanout.py);
-5. live logs: a loud child followed (lines/s, peak RSS) and the delay of a line (bench/logs.py).
+5. live logs: a loud child followed (lines/s, peak RSS) and the delay of a line (bench/logs.py);
+6. only what changed: 100,000 files, 20,000 changed, 50 globs over 10 children decided, the
+   step's own time beside git's (bench/changes.py).
 
 Usage: python bench/run.py [--quick] [--runs N] [--no-official]
 """
@@ -49,24 +51,28 @@ def main(argv: list[str] | None = None) -> int:
     }
     import startup  # after argparse: `--help` stays instant
 
-    say("1/5 start-up, wall time and peak RSS of a detached trigger")
+    say("1/6 start-up, wall time and peak RSS of a detached trigger")
     results["startup"] = startup.run(
         args.runs, args.official_runs, install_official=args.official, say=say
     )
     import importcost
 
-    say("2/5 import cost")
+    say("2/6 import cost")
     results["imports"] = importcost.run(args.import_repeats, say)
     import polling
 
-    say("3/5 polling economy")
+    say("3/6 polling economy")
     results["polling"] = polling.run(args.seeds, args.schedule_seeds, say)
-    say("4/5 fan-out")
+    say("4/6 fan-out")
     results["fanout"] = _fanout(args, say)
     import logs
 
-    say("5/5 live logs")
+    say("5/6 live logs")
     results["logs"] = logs.run(args.log_repeats, logs.LINES, say)
+    import changes
+
+    say("6/6 only what changed")
+    results["changes"] = changes.run(args.changes_repeats, say)
     results["load_average_after"] = load_average()
     results["bench_seconds"] = round(time.monotonic() - began, 1)
     results["targets"] = _targets(results)
@@ -90,6 +96,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--schedule-seeds", type=int, default=1000)
     parser.add_argument("--fanout-repeats", type=int, default=3)
     parser.add_argument("--log-repeats", type=int, default=3)
+    parser.add_argument("--changes-repeats", type=int, default=5)
     parser.add_argument(
         "--no-official",
         dest="official",
@@ -102,7 +109,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.import_repeats, args.seeds, args.schedule_seeds = 3, 2, 1, 100
-        args.fanout_repeats = args.log_repeats = 1
+        args.fanout_repeats = args.log_repeats = args.changes_repeats = 1
         args.official_runs = args.official_runs or 2
     if args.official_runs is None:
         args.official_runs = args.runs
@@ -192,7 +199,19 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ),
     ]
     found += _log_targets(results["logs"])
+    found.append(_changes_target(results["changes"]))
     return found
+
+
+def _changes_target(changes: dict[str, Any]) -> dict[str, Any]:
+    return _target(
+        f"monorepo: {changes['files']:,} files, {changes['changed_files']:,} changed, "
+        f"{changes['globs']} globs over {changes['children']} children: the step's own "
+        "time beyond git's (slowest)",
+        f"≤ {changes['target_own_seconds']:.0f} s",
+        secs(changes["worst_own_seconds"], 3),
+        changes["met"],
+    )
 
 
 def _log_targets(logs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -263,7 +282,8 @@ def _mb(entry: dict[str, float] | None, key: str = "median") -> str:
 
 def render(results: dict[str, Any]) -> str:
     parts = [_machine_text(results), _startup_text(results), _imports_text(results)]
-    parts += [_polling_text(results), _fanout_text(results), _targets_text(results)]
+    parts += [_polling_text(results), _fanout_text(results), _changes_text(results)]
+    parts += [_targets_text(results)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -400,6 +420,36 @@ def _fanout_text(results: dict[str, Any]) -> str:
         return f"{head}\n\nbench/fanout.py failed: {f['error'][-300:]}"
     note = "" if not f.get("exit_code") else f"\n\nbench/fanout.py exited {f['exit_code']}"
     return f"{head}\n\n{f.get('table', '')}{note}"
+
+
+def _changes_text(results: dict[str, Any]) -> str:
+    c = results["changes"]
+    rows = [
+        [
+            f"{name} (`{shape['first_glob']}` …)",
+            f"{shape['children_run']} / {shape['children_skipped']}",
+            secs(shape["own_seconds"]["median"], 3),
+            secs(shape["own_seconds"]["max"], 3),
+            secs(shape["git_seconds"]["median"], 3),
+            shape["git_commands"],
+        ]
+        for name, shape in c["shapes"].items()
+    ]
+    heads = ["globs written as", "run / skipped", "own (median)", "own (slowest)"]
+    heads += ["git (median)", "git commands"]
+    wall = c["step_wall_seconds"]
+    return "\n".join(
+        [
+            f"## 6. Only what changed ({c['files']:,} files, {c['changed_files']:,} changed, "
+            f"{c['globs']} globs over {c['children']} children, DRY_RUN)",
+            "",
+            table(heads, rows),
+            "",
+            f"- the step as a process (`python -m cfstep`, folders): {secs(wall['median'])} "
+            f"median wall ({secs(wall['q1'])} - {secs(wall['q3'])}), interpreter, imports and "
+            "git included",
+        ]
+    )
 
 
 def _targets_text(results: dict[str, Any]) -> str:

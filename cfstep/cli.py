@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/perfo
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from cfstep.changes.decide import Decider
     from cfstep.codefresh.client import CodefreshClient
     from cfstep.model import Config
     from cfstep.timing import Clock, Jitter, Sleep
@@ -102,9 +104,43 @@ def _run(
             return ExitCode.OK
     client = _OneClient(config, console, clock=clock, sleep=sleep, jitter=jitter_factor)
     try:
-        return _send(config, console, exporter, client, guard)
+        changes = _only_changed(config, client)
+        return _send(config, console, exporter, client, guard, changes=changes)
     finally:
         client.close()
+
+
+def _only_changed(config: Config, client: _OneClient) -> Decider | None:
+    """MODIFIED_FILES_GLOB's decision, checked now, before anything is sent (a glob that
+    cannot be matched, an unknown CHANGED_SINCE revision: exit 5); None without one."""
+    if not any(child.modified_files_glob for child in config.children):
+        return None
+    # Only a step with MODIFIED_FILES_GLOB loads the glob library and starts git.
+    from cfstep.changes.decide import Decider
+    from cfstep.changes.history import ApiHistory, NoHistory  # with the Decider: the same path
+
+    history = (
+        ApiHistory(client, client.clock)
+        if config.api_key
+        else NoHistory("a DRY_RUN without CF_API_KEY cannot read the child pipeline")
+    )
+    decider = Decider(config.children, config.only_changed, history)
+    decider.check()
+    return decider
+
+
+def _decide(
+    changes: Decider | None, config: Config, console: Console, exporter: outputs.Exporter
+) -> dict[int, str]:
+    """The children not to trigger, by place, each with why; each decision said in one
+    line (docs/monorepos.md)."""
+    if changes is None:
+        return {}
+    from cfstep.changes.decide import skipped, tell  # loaded with the Decider already
+
+    decisions = changes.decide()
+    tell(decisions, console, exporter, many=changes.many, debug=config.debug)
+    return skipped(decisions)
 
 
 def _write_json_without_children(
@@ -148,8 +184,11 @@ def _send(
     exporter: outputs.Exporter,
     client: _OneClient,
     guard: CancelGuard,
+    *,
+    changes: Decider | None = None,
 ) -> int:
-    """Apply the specs, then trigger (or, with DRY_RUN, show what would be sent)."""
+    """Apply the specs, decide which children run, then trigger them (or, with DRY_RUN, show
+    what would be sent)."""
     if config.pipeline_specs:
         from cfstep.specs import apply  # only a step with PIPELINE_SPEC pays for it
 
@@ -158,11 +197,13 @@ def _send(
             if not config.dry_run:
                 _write_json_without_children(config, exporter, console)
             return ExitCode.OK
+    skipped = _decide(changes, config, console, exporter)
     if config.dry_run:
         # The dry run only: it loads the HTTP stack's quoting.
         from cfstep.codefresh import run_request
 
-        for document in run_request.dry_run(config):
+        running = tuple(c for i, c in enumerate(config.children, 1) if i not in skipped)
+        for document in run_request.dry_run(dataclasses.replace(config, children=running)):
             console.data(json.dumps(document, indent=2))
         sent = "started or written" if config.pipeline_specs else "sent"
         console.say(f"dry run: nothing was {sent}")
@@ -172,7 +213,7 @@ def _send(
     runtime = compose.Runtime(
         clock=client.clock, sleep=client.sleep, jitter=client.jitter, console=console, guard=guard
     )
-    return compose.run(config, runtime, exporter, client())
+    return compose.run(config, runtime, exporter, client(), skip=skipped)
 
 
 def _key_candidates(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:

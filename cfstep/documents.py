@@ -13,6 +13,7 @@ import json
 import os
 import stat
 
+from cfstep.console import shown
 from cfstep.errors import InputError
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -120,6 +121,10 @@ def read_regular_file(name: str, path_text: str, limit: int) -> bytes:
         raise InputError(
             f"{name}: cannot read {path_text} ({exc.strerror or exc}) — check the path"
         ) from exc
+    except ValueError:  # a NUL byte in the path: no file has such a name
+        raise InputError(
+            f"{name}: {shown(path_text)} holds a NUL character — give the path of a file"
+        ) from None
 
 
 def _refuse_special(name: str, path_text: str, mode: int) -> None:

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "https://g.codefresh.io"
 PACK_NAMES = ("small", "medium", "large", "xlarge")
+MAX_GLOB_CHARS = 65_500
+"""The longest MODIFIED_FILES_GLOB glob: Codefresh's own limit on a trigger's
+`modifiedFilesGlob` (docs/monorepos.md)."""
+FROM_TRIGGER = ("trigger",)
+"""MODIFIED_FILES_GLOB=trigger: the child's own git trigger's `modifiedFilesGlob`."""
 
 
 class Outcome(StrEnum):
@@ -88,6 +93,23 @@ class ChildSpec:
     runtime_name: str | None = None
     pack_name: str | None = None
     yaml: str | None = None
+    # MODIFIED_FILES_GLOB (PIPELINES: modified_files_glob): the child is triggered only
+    # when a changed file matches; never sent. Empty: no filter; FROM_TRIGGER: its trigger's.
+    modified_files_glob: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OnlyChanged:
+    """What MODIFIED_FILES_GLOB's changed files are (docs/monorepos.md): git's, between a
+    base chosen by CHANGED_SINCE and HEAD of REPO_DIR, unless CHANGED_FILES lists them."""
+
+    since: str = "auto"  # CHANGED_SINCE: auto, target, last-success, or a git revision
+    changed_files: tuple[str, ...] | None = None  # CHANGED_FILES: git is then not asked
+    changed_files_from: str | None = None  # the file CHANGED_FILES named with @, if any
+    repo_dir: str = "."  # REPO_DIR, its default resolved
+    pull_request_target: str | None = None  # CF_PULL_REQUEST_TARGET: a pull-request build
+    branch: str | None = None  # CF_BRANCH: the branch a last success is looked up on
+    search_path: str = ""  # PATH: where git is found
 
 
 @dataclass(frozen=True)
@@ -162,6 +184,7 @@ class Config:
     # The input that set `on_timeout`: TERMINATE_ON_TIMEOUT (codefresh-run's spelling) or
     # ON_TIMEOUT, so that messages name what the user wrote.
     on_timeout_option: str = "ON_TIMEOUT"
+    only_changed: OnlyChanged = field(default_factory=OnlyChanged)
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,7 @@ SKIP_PATH_FORBIDDEN = (
     "pathlib",
     "regex",  # only a condition that uses match() or a /regex/ branch filter loads it
     "importlib.metadata",  # the version: only --version and the trigger's User-Agent ask
+    *("wcmatch", "bracex", "cfstep.changes.globs", "subprocess"),  # MODIFIED_FILES_GLOB only
 )
 
 # The HTTP client and what it brings: the trigger path only.
@@ -149,3 +151,65 @@ def test_importing_the_entrypoint_does_not_import(module: str, tmp_path: object)
     loaded = _modules_after("import cfstep.cli", _base_env(tmp_path))
     assert "cfstep.cli" in loaded
     assert module not in loaded
+
+
+# Only what changed (docs/monorepos.md): a step without MODIFIED_FILES_GLOB, even one that
+# triggers, loads neither the glob library nor the deciding code, and starts no git.
+ONLY_WHAT_CHANGED = ("wcmatch", "bracex", "cfstep.changes", "cfstep.changes.git")
+_TRIGGER_ON_THE_EMULATOR = (
+    "import contextlib, io, os\n"
+    "from cfstep.emulator import Emulator\n"
+    "emu = Emulator({'pipelines': {'proj/ok': {'timeline': [{'status': 'running', "
+    "'seconds': 0.2}]}}}, api_key='import-cost-test-key').start()\n"
+    "os.environ['CF_URL'] = emu.url\n"
+    "from cfstep.cli import main\n"
+    "out = io.StringIO()\n"
+    "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):\n"
+    "    code = main([], meta_export='/nonexistent/export')\n"
+    "emu.stop()\n"
+    "assert code == 0, (code, out.getvalue())\n"
+)
+
+
+def _fake_git(tmp_path: Path) -> tuple[str, Path]:
+    """A PATH whose first `git` leaves a mark when started."""
+    marker = tmp_path / "git-was-started"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "git"
+    fake.write_text(f'#!/bin/sh\ntouch {marker}\nexec /usr/bin/git "$@"\n')
+    fake.chmod(0o755)
+    return f"{bin_dir}:/usr/bin:/bin", marker
+
+
+def test_a_trigger_without_modified_files_glob_reads_no_git(tmp_path: Path) -> None:
+    search, marker = _fake_git(tmp_path)
+    env = {
+        **_base_env(tmp_path),
+        "PATH": search,
+        "CF_API_KEY": "import-cost-test-key",
+        "PIPELINE_ID": "proj/ok",
+        "CHANGED_SINCE": "HEAD~1",  # alone, it decides nothing
+    }
+    loaded = _modules_after(_TRIGGER_ON_THE_EMULATOR, env)
+    assert "cfstep.run.compose" in loaded  # it did trigger
+    assert sorted(m for m in ONLY_WHAT_CHANGED if m in loaded) == []
+    assert not marker.exists()
+
+
+def test_a_trigger_with_modified_files_glob_does_load_them(tmp_path: Path) -> None:
+    """The check above could pass with misspelt names: this run loads exactly those."""
+    search, marker = _fake_git(tmp_path)
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
+    env = {
+        **_base_env(tmp_path),
+        "PATH": search,
+        "CF_API_KEY": "import-cost-test-key",
+        "PIPELINE_ID": "proj/ok",
+        "MODIFIED_FILES_GLOB": "**",
+        "REPO_DIR": str(repo),  # no commit yet: git is asked, and cannot tell
+    }
+    loaded = _modules_after(_TRIGGER_ON_THE_EMULATOR, env)
+    assert set(ONLY_WHAT_CHANGED) <= loaded
+    assert marker.exists()

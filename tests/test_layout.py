@@ -49,6 +49,9 @@ END_TO_END_ONLY = {
     "cfstep.inputs.config": "every input: tests/features/bad_inputs/, tests/features/trigger/",
     "cfstep.inputs.flags": "the command line: tests/features/trigger/, bad_inputs/",
     "cfstep.inputs.given": "one input's value: tests/inputs/test_options.py, features/trigger/",
+    "cfstep.changes.base": "tests/features/monorepo/ (every base, on real git repositories)",
+    "cfstep.changes.decide": "tests/features/monorepo/ (each decision, its line and exports)",
+    "cfstep.changes.history": "tests/codefresh/test_build_history_reads.py, features/monorepo/",
     "cfstep.codefresh.connections": "requests' plumbing: tests/codefresh/test_transport.py",
     "cfstep.logs.live": "tests/features/live_logs/",
     "cfstep.logs.location": "tests/features/live_logs/, follow/ (log tail)",
@@ -209,6 +212,7 @@ NOT_FIXTURE_NAMES = {"clock": "fake_clock"}  # the one name of the fake clock
 # Files with a fixture of their own under a suite fixture's name, and why.
 OWN_FIXTURES = {
     "container/test_image.py": "`emulator`: one emulator on real time for the module's podman runs",
+    "container/test_image_monorepo.py": "`emulator`: the same, for the monorepo's podman runs",
 }
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from cfstep.codefresh.ids import identifier
 from cfstep.console import shown
 from cfstep.errors import ApiError, TransientApiError
+from cfstep.model import MAX_GLOB_CHARS
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ class ApiAnswer:
 # A status is a word (Codefresh's are lower-case words with dashes); anything else in that
 # field is not an answer the step can act on, or print, or export.
 _STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+# A commit id: SHA-1 or SHA-256, in full or abbreviated as git allows.
+_REVISION = re.compile(r"[0-9a-fA-F]{7,64}")
+_MAX_TRIGGERS = 1000
+_MAX_BUILDS_READ = 100
 
 
 @dataclass(frozen=True)
@@ -283,3 +288,96 @@ def _not_codefresh(response: ApiAnswer, what: str) -> ApiError:
 
 def _named(value: object) -> str:
     return shown(value, 80) if isinstance(value, str) else "(none)"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One git trigger of a pipeline, as far as MODIFIED_FILES_GLOB=trigger reads it."""
+
+    name: str
+    id: str | None
+    type: str | None
+    modified_files_glob: str | None  # its "Modified files" filter; None: it has none
+    glob_unreadable: bool = False  # it has one, but not a string cfstep can match
+
+
+@dataclass(frozen=True)
+class PipelineTriggers:
+    """A pipeline's id (what the builds list filters on) and its triggers."""
+
+    id: str
+    name: str
+    triggers: tuple[Trigger, ...]
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """The newest build of a pipeline that matched a builds query; `revision` is the commit
+    it built, None when the answer names none cfstep can read."""
+
+    id: str
+    revision: str | None
+
+
+def pipeline_triggers_from(data: object, requested: str) -> PipelineTriggers:
+    """`GET /api/pipelines/<name>` as its id and triggers. An answer that is not a pipeline,
+    or is another pipeline than the one asked for, is an ApiError: reading it again would
+    not help."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    spec = data.get("spec") if isinstance(data, dict) else None
+    pipeline_id = identifier(metadata.get("id")) if isinstance(metadata, dict) else None
+    name = _printable(metadata.get("name"), 1024) if isinstance(metadata, dict) else None
+    if pipeline_id is None or name is None or not isinstance(spec, dict | None):
+        raise ApiError(f"the answer about pipeline {requested!r} is not a pipeline with an id")
+    if requested not in (pipeline_id, name):
+        raise ApiError(
+            f"asked for pipeline {requested!r}, the answer is about {name!r} ({pipeline_id})"
+        )
+    raw = (spec or {}).get("triggers")
+    items = raw[:_MAX_TRIGGERS] if isinstance(raw, list) else []
+    triggers = tuple(_trigger(item) for item in items if isinstance(item, dict))
+    return PipelineTriggers(pipeline_id, name, tuple(t for t in triggers if t is not None))
+
+
+def _trigger(item: dict[str, object]) -> Trigger | None:
+    name = _printable(item.get("name"), 256)
+    if not name:
+        return None  # a trigger nobody can name, or whose name cannot be printed in a line
+    raw = item.get("modifiedFilesGlob")
+    glob = _printable(raw, MAX_GLOB_CHARS)
+    return Trigger(
+        name=name,
+        id=identifier(item.get("id")),
+        type=_printable(item.get("type"), 64),
+        modified_files_glob=glob or None,
+        glob_unreadable=raw not in (None, "") and glob is None,
+    )
+
+
+def _printable(value: object, limit: int) -> str | None:
+    """`clean_text` that also goes into a line of the log as it is: no line break, escape or
+    other control character."""
+    text = clean_text(value, limit)
+    return text if text is not None and text.isprintable() else None
+
+
+def last_build_from(data: object, *, pipeline_id: str, branch: str) -> LastBuild | None:
+    """The first build of a `GET /api/workflow` answer (newest first) that is a success of
+    `pipeline_id` on `branch`: the filters are checked again here, so a server that ignored
+    one never makes another pipeline's or branch's build the base. None: no such build."""
+    workflows = data.get("workflows") if isinstance(data, dict) else None
+    docs = workflows.get("docs") if isinstance(workflows, dict) else None
+    if not isinstance(docs, list):
+        raise ApiError("the answer listing builds holds no `workflows.docs` list")
+    for doc in docs[:_MAX_BUILDS_READ]:
+        if not isinstance(doc, dict) or doc.get("status") != "success":
+            continue
+        if doc.get("branchName") != branch or doc.get("serviceId", pipeline_id) != pipeline_id:
+            continue
+        revision = doc.get("revision")
+        readable = isinstance(revision, str) and _REVISION.fullmatch(revision) is not None
+        return LastBuild(
+            id=identifier(doc.get("id")) or "(no id)",
+            revision=str(revision).lower() if readable else None,
+        )
+    return None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar
 
     from cfstep.cancel import CancelGuard
-    from cfstep.codefresh.answers import ApiAnswer
+    from cfstep.codefresh.answers import ApiAnswer, LastBuild, PipelineTriggers
     from cfstep.codefresh.transport import ApiSession
     from cfstep.console import Console
     from cfstep.model import Config
@@ -261,6 +261,26 @@ class CodefreshClient:
         if response.status in (400, 422) and method != "GET":
             raise refusals.spec_refused(response, method)
         raise refusals.not_ok(response, method)
+
+    # -- what changed: the two reads the monorepo decision needs (docs/monorepos.md) ------
+
+    def pipeline_triggers(self, name: str, timeout: float | None = None) -> PipelineTriggers:
+        """The pipeline's id and git triggers (MODIFIED_FILES_GLOB=trigger, and the id the
+        builds list filters on)."""
+        response = self._call("GET", self._pipeline_path(name), timeout)
+        if response.status != 200:
+            raise refusals.not_ok(response, "GET", pipeline=name)
+        return answers.pipeline_triggers_from(answers.json_of(response, f"pipeline {name}"), name)
+
+    def last_successful_build(
+        self, pipeline_id: str, branch: str, timeout: float | None = None
+    ) -> LastBuild | None:
+        """The newest successful build of the pipeline on the branch (CHANGED_SINCE=
+        last-success), as the official CLI's `get builds` asks for it."""
+        query = {"pipeline": pipeline_id, "status": "success", "branchName": branch, "limit": "1"}
+        response = self._ok("GET", "/api/workflow", timeout, query=query)
+        builds = answers.json_of(response, "builds")
+        return answers.last_build_from(builds, pipeline_id=pipeline_id, branch=branch)
 
     # -- the one sending path -------------------------------------------------------------
 

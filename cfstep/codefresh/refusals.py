@@ -48,14 +48,16 @@ def is_conflict(response: ApiAnswer) -> bool:
     )
 
 
-def not_ok(response: ApiAnswer, method: str, *, build_id: str | None = None) -> ApiError:
+def not_ok(
+    response: ApiAnswer, method: str, *, pipeline: str | None = None, build_id: str | None = None
+) -> ApiError:
     """Waitable trouble (429, 5xx) is transient; everything else is a refusal."""
     if response.status == 429 or response.status >= 500:
         return TransientApiError(
             f"{response.status} {response.reason} from {method} {response.url}",
             retry_after=response.retry_after(),
         )
-    return refused(response, method, build_id=build_id)
+    return refused(response, method, pipeline=pipeline, build_id=build_id)
 
 
 def refused(

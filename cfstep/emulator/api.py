@@ -120,12 +120,16 @@ class Api:
         return json_response(200, self.build_json(build))
 
     def list_workflows(self, request: Request, _: str) -> Response:
-        """Newest first, filtered like the official CLI's `get builds` options."""
-        docs = [self.build_json(b) for b in reversed(self.state.builds())]
-        pipeline = request.arg("pipeline")
-        if pipeline:
-            docs = [d for d in docs if pipeline in (d["pipelineName"], d["serviceId"])]
-        for arg, field in (("status", "status"), ("branchName", "branchName")):
+        """Newest first, filtered like the official CLI's `get builds` options; `pipeline`
+        is a pipeline's id (its `metadata.id`), as Codefresh reads it: a name matches none."""
+        builds = sorted(self.state.builds(), key=lambda b: b.created, reverse=True)
+        docs = [self.build_json(b) for b in builds]
+        for arg, field in (
+            ("pipeline", "serviceId"),
+            ("status", "status"),
+            ("branchName", "branchName"),
+            ("revision", "revision"),
+        ):
             wanted = request.arg(arg)
             if wanted:
                 docs = [d for d in docs if d[field] == wanted]
@@ -241,7 +245,10 @@ class Api:
         if spec is None:
             return error(404, f"Pipeline {name} not found")
         project = spec.name.partition("/")[0] if "/" in spec.name else ""
-        triggers = [{"name": t, "id": t} for t in spec.triggers or ()]
+        triggers = [
+            {"name": t, "id": t, "type": "git", **spec.trigger_fields.get(t, {})}
+            for t in spec.triggers or ()
+        ]
         return json_response(
             200,
             {

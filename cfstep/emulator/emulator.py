@@ -14,7 +14,7 @@ from cfstep.emulator.faults import FaultBook
 from cfstep.emulator.logstore import LogStore
 from cfstep.emulator.pipelines import PipelineBook, is_write
 from cfstep.emulator.recording import RequestLog
-from cfstep.emulator.scenario import load_scenario, parse_pipeline
+from cfstep.emulator.scenario import EarlierBuild, load_scenario, parse_pipeline
 from cfstep.emulator.server import EmulatorServer
 from cfstep.emulator.state import State
 
@@ -190,6 +190,20 @@ class Emulator:
 
     def add_pipeline(self, name: str, spec: Mapping[str, Any] | None = None) -> None:
         self._state.add_pipeline(parse_pipeline(name, spec or {}))
+
+    def add_past_build(
+        self,
+        pipeline: str,
+        *,
+        status: str = "success",
+        branch: str = "main",
+        revision: str,
+        seconds_ago: float = 3600,
+    ) -> str:
+        """A build of `pipeline` that ended before now (GET /api/workflow lists it); its id."""
+        return self._state.add_past_build(
+            pipeline, EarlierBuild(status, branch, revision, seconds_ago)
+        )
 
     def add_log_fault(self, fault: LogFault) -> None:
         """A fault on the log store's stream (or its tokens): see LOG_FAULT_KINDS."""

@@ -12,8 +12,12 @@ A scenario is YAML (a file, or YAML text) or the same structure as a dict:
           - {name: Clone, seconds: 1, lines: ["Cloning", "done"]}  # lines spread evenly
           - {name: Build, lines: ["Building"]}  # the last step lasts until the build ends
         annotations: {cfstep_out_DIGEST: "sha256:abc"}
-        triggers: [deploy-trigger]            # optional: unknown trigger -> 400
+        triggers: [deploy-trigger]            # optional: unknown trigger -> 400; an item
+                                              # may be a map: {name, type, modifiedFilesGlob}
         branches: [main]                      # optional: unknown branch -> 400
+        builds:                               # optional: builds that ended before the run,
+          - {status: success, branch: main, revision: 1a2b…, seconds_ago: 3600}  # listed
+                                              # by GET /api/workflow, newest first
 
 A build has a `finished` time once it reaches `final`, unless `final` is itself a running
 state; a timeline phase never has one. So a status Codefresh might add is played either
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -35,8 +39,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 PIPELINE_KEYS = frozenset(
-    {"id", "timeline", "final", "logs", "steps", "annotations", "triggers", "branches"}
+    {"id", "timeline", "final", "logs", "steps", "annotations", "triggers", "branches", "builds"}
 )
+PAST_BUILD_KEYS = frozenset({"status", "branch", "revision", "seconds_ago"})
 
 
 class ScenarioError(ValueError):
@@ -61,6 +66,16 @@ class StepSpec:
 
 
 @dataclass(frozen=True)
+class EarlierBuild:
+    """A build that ended before the emulator started, as GET /api/workflow lists it."""
+
+    status: str
+    branch: str
+    revision: str
+    seconds_ago: float
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
     """One pipeline of the scenario, validated."""
 
@@ -73,6 +88,10 @@ class PipelineSpec:
     triggers: tuple[str, ...] | None
     branches: tuple[str, ...] | None
     steps: tuple[StepSpec, ...] = ()
+    # A trigger's other fields, by its name, as GET /api/pipelines/<name> shows them:
+    # `type` (default git), `modifiedFilesGlob`, `id` (default: its name).
+    trigger_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    past_builds: tuple[EarlierBuild, ...] = ()
 
 
 def new_object_id() -> str:
@@ -117,6 +136,7 @@ def parse_pipeline(name: str, spec: object) -> PipelineSpec:
     annotations = spec.get("annotations") or {}
     if not isinstance(annotations, Mapping):
         raise ScenarioError(f"pipeline {name!r}: annotations must be a mapping")
+    triggers, trigger_fields = _parse_triggers(name, spec.get("triggers"))
     return PipelineSpec(
         name=name,
         id=str(spec.get("id") or new_object_id()),
@@ -124,10 +144,53 @@ def parse_pipeline(name: str, spec: object) -> PipelineSpec:
         final=str(spec.get("final", "success")),
         logs=_str_list(name, "logs", spec.get("logs")) or (),
         annotations={str(k): v for k, v in annotations.items()},
-        triggers=_str_list(name, "triggers", spec.get("triggers")),
+        triggers=triggers,
         branches=_str_list(name, "branches", spec.get("branches")),
         steps=_parse_steps(name, spec.get("steps") or []),
+        trigger_fields=trigger_fields,
+        past_builds=_parse_past_builds(name, spec.get("builds") or []),
     )
+
+
+def _parse_triggers(
+    name: str, raw: object
+) -> tuple[tuple[str, ...] | None, dict[str, Mapping[str, Any]]]:
+    """Trigger names, and each map item's other fields by its name."""
+    if raw is None:
+        return None, {}
+    if not isinstance(raw, list):
+        raise ScenarioError(f"pipeline {name!r}: triggers must be a list")
+    names: list[str] = []
+    fields: dict[str, Mapping[str, Any]] = {}
+    for item in raw:
+        if isinstance(item, Mapping):
+            if "name" not in item:
+                raise ScenarioError(f"pipeline {name!r}: trigger {item!r} needs a name")
+            names.append(str(item["name"]))
+            fields[str(item["name"])] = {str(k): v for k, v in item.items() if k != "name"}
+        else:
+            names.append(str(item))
+    return tuple(names), fields
+
+
+def _parse_past_builds(name: str, raw: object) -> tuple[EarlierBuild, ...]:
+    if not isinstance(raw, list):
+        raise ScenarioError(f"pipeline {name!r}: builds must be a list")
+    found = []
+    for item in raw:
+        if not isinstance(item, Mapping) or set(item) - PAST_BUILD_KEYS:
+            raise ScenarioError(
+                f"pipeline {name!r}: build {item!r} may only have {sorted(PAST_BUILD_KEYS)}"
+            )
+        found.append(
+            EarlierBuild(
+                status=str(item.get("status", "success")),
+                branch=str(item.get("branch", "main")),
+                revision=str(item.get("revision") or secrets.token_hex(20)),
+                seconds_ago=float(item.get("seconds_ago", 3600)),
+            )
+        )
+    return tuple(found)
 
 
 def _parse_steps(name: str, raw: object) -> tuple[StepSpec, ...]:

@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 
 from cfstep.emulator.scenario import new_object_id
 from cfstep.emulator.steplog import steps_at
-from cfstep.emulator.timeline import status_at
+from cfstep.emulator.timeline import Moment, status_at
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from cfstep.emulator.scenario import PipelineSpec
+    from cfstep.emulator.scenario import EarlierBuild, PipelineSpec
     from cfstep.emulator.steplog import StepState
-    from cfstep.emulator.timeline import Moment
 
 
 class RunRejected(Exception):
@@ -66,6 +65,7 @@ class _Record:
     progress: str
     terminated_at: float | None = None
     outputs_annotated: bool = False
+    ended_as: str | None = None  # a build that ended before the emulator started: its status
 
 
 AnnotationKey = tuple[str, str]  # (entityType, entityId)
@@ -83,9 +83,39 @@ class State:
     _by_req_id: dict[tuple[str, str], str] = field(default_factory=dict)
     _annotations: dict[AnnotationKey, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for spec in self.pipelines.values():
+            self._add_past_builds(spec)
+
     def add_pipeline(self, spec: PipelineSpec) -> None:
         with self._lock:
             self.pipelines[spec.name] = spec
+            self._add_past_builds(spec)
+
+    def add_past_build(self, name_or_id: str, past: EarlierBuild) -> str:
+        """A build of the pipeline that ended `past.seconds_ago` ago; its id."""
+        with self._lock:
+            spec = self.find_pipeline(name_or_id)
+            if spec is None:
+                raise KeyError(name_or_id)
+            record = _Record(
+                id=new_object_id(),
+                spec=spec,
+                requested=spec.name,
+                req_id=None,
+                body={"branch": past.branch, "sha": past.revision},
+                created=self.clock() - past.seconds_ago,
+                progress=new_object_id(),
+                outputs_annotated=True,
+                ended_as=past.status,
+            )
+            self._builds[record.id] = record
+            self._by_progress[record.progress] = record.id
+            return record.id
+
+    def _add_past_builds(self, spec: PipelineSpec) -> None:
+        for past in spec.past_builds:
+            self.add_past_build(spec.name, past)
 
     def find_pipeline(self, name_or_id: str) -> PipelineSpec | None:
         with self._lock:
@@ -185,6 +215,9 @@ class State:
             return dict(annotation)
 
     def _moment(self, record: _Record) -> Moment:
+        if record.ended_as is not None:
+            ended = min(record.created + 1, self.clock())
+            return Moment(record.ended_as, record.created, ended, natural_end=True)
         return status_at(record.spec, record.created, self.clock(), record.terminated_at)
 
     def _snapshot(self, record: _Record) -> Build:
@@ -225,8 +258,10 @@ class State:
 def _check_run_body(spec: PipelineSpec, body: Mapping[str, Any]) -> None:
     """Refuse what Codefresh refuses: unknown trigger or branch, malformed variables."""
     trigger = body.get("trigger")
-    if trigger and spec.triggers is not None and trigger not in spec.triggers:
-        raise RunRejected(400, f"Trigger {trigger} not found for pipeline {spec.name}")
+    if trigger and spec.triggers is not None:
+        ids = {str(spec.trigger_fields.get(t, {}).get("id", t)) for t in spec.triggers}
+        if trigger not in spec.triggers and trigger not in ids:
+            raise RunRejected(400, f"Trigger {trigger} not found for pipeline {spec.name}")
     branch = body.get("branch")
     if branch and spec.branches is not None and branch not in spec.branches:
         raise RunRejected(400, "Error while trying to fetch commits, incorrect branch / revision")

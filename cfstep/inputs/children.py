@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from cfstep import documents
 from cfstep.errors import InputError
-from cfstep.inputs import pipelines, values
+from cfstep.inputs import only_changed, pipelines, values
 from cfstep.inputs.options import OPTIONS
 from cfstep.model import ChildSpec
 
@@ -120,6 +120,7 @@ def _default_child(given: Given, environ: Mapping[str, str], pipeline: str) -> C
         secrets=values.last_wins(given.pairs("SECRETS")),
         annotations=values.last_wins(given.pairs("ANNOTATION")),
         yaml=documents.read_text_file("YAML", yaml_path) if yaml_path else None,
+        modified_files_glob=only_changed.step_globs(given),
     )
 
 

@@ -15,7 +15,7 @@ from cfstep import documents
 from cfstep.codefresh.ids import identifier
 from cfstep.console import shown
 from cfstep.errors import InputError
-from cfstep.inputs import access, children, spelling
+from cfstep.inputs import access, children, only_changed, spelling
 from cfstep.inputs.given import Given
 from cfstep.inputs.options import BY_ENV, ENV_NAMES, OPTIONS
 from cfstep.model import DEFAULT_URL, Config, Platform
@@ -135,6 +135,7 @@ def _build_config(given: Given, environ: Mapping[str, str]) -> Config:
         follow_logs=children.follow_logs(given, child_specs, straight["detach"]),
         pipeline_specs=pipeline_specs,
         spec_only=spec_only,
+        only_changed=only_changed.read(given, environ),
     )
 
 

@@ -496,6 +496,41 @@ OPTIONS: tuple[Option, ...] = (
         group=NETWORK,
     ),
     _o(
+        "MODIFIED_FILES_GLOB",
+        "--modified-files",
+        Kind.LIST,
+        "run the child only when a changed file matches this glob (! excludes), "
+        "or `trigger`: its git trigger's Modified files glob",
+        group=CHANGED,
+        metavar="GLOB|trigger",
+    ),
+    _o(
+        "CHANGED_SINCE",
+        "--changed-since",
+        Kind.TEXT,
+        "what changed is measured from: auto, target (the pull request's merge base), "
+        "last-success (the child's last green build), or a git revision",
+        "auto",
+        group=CHANGED,
+        metavar="auto|target|last-success|REV",
+    ),
+    _o(
+        "CHANGED_FILES",
+        "--changed-files",
+        Kind.LIST,
+        "the changed files, instead of asking git, or @FILE holding them",
+        group=CHANGED,
+        metavar="PATH|@FILE",
+    ),
+    _o(
+        "REPO_DIR",
+        "--repo-dir",
+        Kind.TEXT,
+        "the git working tree that was built (default: $CF_VOLUME_PATH/$CF_REPO_NAME, else .)",
+        group=CHANGED,
+        metavar="PATH",
+    ),
+    _o(
         "CA_BUNDLE",
         "--ca-bundle",
         Kind.TEXT,

@@ -7,7 +7,7 @@ import dataclasses
 
 from cfstep import documents
 from cfstep.errors import InputError
-from cfstep.inputs import values
+from cfstep.inputs import only_changed, values
 from cfstep.model import PACK_NAMES
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
@@ -135,4 +135,5 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     **dict.fromkeys(_BOOLS, _bool),
     **dict.fromkeys(_LISTS, _list),
     **dict.fromkeys(_PAIRS, _pairs),
+    "modified_files_glob": only_changed.item_globs,
 }

@@ -63,12 +63,12 @@ class Report:
 
     # -- before and at the trigger ------------------------------------------------------------
 
-    def skipped(self, index: int, pipeline: str, reason: str) -> None:
-        """A child decided not to run: exported `skipped` now, said in one line."""
+    def skipped(self, index: int) -> None:
+        """A child decided not to run: exported `skipped` now. The decision was said in its
+        own line by whoever made it (`cfstep.changes`), also in a dry run, where no run is
+        composed; the summary and the JSON show its reason."""
         key = f"BUILD_STATUS_{index}" if self.state.many else "BUILD_STATUS"
         self.exporter.export({key: Outcome.SKIPPED}, mask=False)
-        word = self.status_word(Outcome.SKIPPED)
-        self.console.say(f"{self.state.name(index, pipeline)}: {word}, {reason}")
 
     def triggering(self, name: str, branch: str | None, req_id: str) -> None:
         on_branch = f" (branch {branch})" if branch else ""

@@ -81,7 +81,7 @@ class Scheduler:
             if reason is None:
                 queue.append((index, spec))
             else:
-                self.report.skipped(index, spec.pipeline, reason)
+                self.report.skipped(index)
         while queue or self.state.active:
             if not self.policy.starts_more(self.state):
                 queue.clear()  # FAIL_FAST: those not yet started are never started

@@ -149,7 +149,7 @@ def test_workflow_list_is_newest_first_and_filters(emulator: Factory) -> None:
     docs = call(emu, "GET", "/api/workflow").json["workflows"]
     assert [d["id"] for d in docs["docs"]] == [other, second, first]
     assert docs["total"] == 3
-    by_pipeline = call(emu, "GET", "/api/workflow?pipeline=proj%2Fok&limit=1").json
+    by_pipeline = call(emu, "GET", f"/api/workflow?pipeline={OK_ID}&limit=1").json
     assert [d["id"] for d in by_pipeline["workflows"]["docs"]] == [second]
     assert by_pipeline["workflows"]["total"] == 2
     by_branch = call(emu, "GET", "/api/workflow?branchName=dev").json["workflows"]["docs"]

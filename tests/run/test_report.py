@@ -54,13 +54,15 @@ def test_a_fan_outs_ids_under_their_own_names_then_the_lists_once(tmp_path: Path
     ]
 
 
-def test_a_skipped_child_is_exported_and_said_with_its_reason(tmp_path: Path) -> None:
+def test_a_skipped_child_is_exported_at_once_and_left_to_its_decider_to_say(
+    tmp_path: Path,
+) -> None:
     parts = Parts(tmp_path, PIPELINES="[a/a, a/b]")
     parts.state.skip(2, "nothing changed")
-    parts.report.skipped(2, "a/b", "nothing changed")
+    parts.report.skipped(2)
 
     assert parts.exports == {"BUILD_STATUS_2": "skipped"}
-    assert parts.lines == ["#2 a/b: skipped, nothing changed"]
+    assert parts.lines == []
 
 
 def test_status_lines_carry_the_elapsed_time_and_the_label_in_a_fan_out(tmp_path: Path) -> None:

@@ -107,6 +107,7 @@ class Ran:
     stdout: str
     stderr: str
     emulator_pid: int | None  # CFSTEP_EMULATOR_PID as the block left it
+    emulator_left_running: bool  # the block did not stop it (this module did)
 
 
 def run_block(
@@ -140,9 +141,10 @@ def run_block(
     left = pid_file.read_text().strip() if pid_file.exists() else ""
     pid_file.unlink(missing_ok=True)
     pid = int(left) if left else None
-    if pid is not None and not ended(pid, within=5.0):
+    left_running = pid is not None and not ended(pid, within=5.0)
+    if pid is not None and left_running:
         os.kill(pid, signal.SIGKILL)
-    return Ran(done.returncode, done.stdout, done.stderr, pid)
+    return Ran(done.returncode, done.stdout, done.stderr, pid, left_running)
 
 
 def ended(pid: int, *, within: float) -> bool:

@@ -183,12 +183,19 @@ def _clean_environment(search_path: str, top: str) -> dict[str, str]:
     }
 
 
+_STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
+
+
 def _bounded(
     command: list[str], cwd: str, environ: dict[str, str], deadline: float
 ) -> tuple[int | None, bytes, bytes]:
     """Run `command` to its end within `deadline` (monotonic), reading at most
     MAX_OUTPUT_BYTES of its output: (exit code, output, error output); the code is None
     when the deadline passed. Killed (its whole process group) on any way out."""
+    # SIGTERM and SIGINT are held while git starts: a signal between the start and the `try`
+    # below would leave git's group running, with no one to kill it. It arrives once the
+    # kill is certain. (git inherits the mask; it is only ever stopped with SIGKILL.)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         process = subprocess.Popen(  # noqa: S603 - git, found on PATH, with fixed arguments
             command,
@@ -200,8 +207,10 @@ def _bounded(
             start_new_session=True,  # its own group, so a kill reaches what it started
         )
     except OSError as exc:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         raise GitFailed(f"git could not be started ({exc.strerror or exc})") from None
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         out, err = _read_both(process.stdout, process.stderr, deadline)
         if out is None:
             return None, b"", b""
@@ -246,10 +255,11 @@ def _read_both(
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(OSError):  # it ended meanwhile
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    """git's whole group, even when git itself has ended: what it started in the background
+    may still run (a group's id is not reused while the group has members)."""
+    with contextlib.suppress(OSError):  # the group is empty already
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
     for pipe in (process.stdout, process.stderr):
         if pipe is not None:
             pipe.close()

@@ -11,14 +11,15 @@ import os
 import sys
 
 from cfstep.errors import InputError
-from cfstep.inputs.options import GROUPS, OPTIONS, Kind
+from cfstep.inputs.kinds import GROUPS, Kind
+from cfstep.inputs.options import OPTIONS
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any, NoReturn
 
-    from cfstep.inputs.options import Option
+    from cfstep.inputs.kinds import Option
 
 
 def parse_flags(argv: Sequence[str]) -> dict[str, Any]:

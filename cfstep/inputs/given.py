@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from cfstep.errors import InputError
 from cfstep.inputs import values
-from cfstep.inputs.options import BY_ENV, Kind
+from cfstep.inputs.kinds import Kind
+from cfstep.inputs.options import BY_ENV
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from cfstep.inputs.options import Option
+    from cfstep.inputs.kinds import Option
 
 
 _VARIABLE_LISTS = frozenset({"VARIABLE", "SECRETS"})

@@ -2,254 +2,35 @@
 name beside its flags, how its text is read (`Kind`), its default and where its value goes;
 the command line (`cfstep.inputs.flags`), the reading of the environment
 (`cfstep.inputs.config`), `--help`, the README's inputs table and step.yaml's arguments all
-follow from it (tests hold the last two to it). Adding an input is one entry here, plus its
-field in `Config` or `ChildSpec` when it names one. The meaning of each input: README,
-"Inputs".
+follow from it (tests hold the last two to it). Adding an input is one entry here (or in
+`cfstep.inputs.run_options` for what a child is started with), plus its field in `Config`
+or `ChildSpec` when it names one; how an entry is written: `cfstep.inputs.kinds`. The
+meaning of each input: README, "Inputs".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
+from cfstep.inputs.kinds import (
+    CHANGED,
+    CHILDREN,
+    CONDITIONS,
+    NETWORK,
+    OUTPUT,
+    SPECS,
+    WAITING,
+    Kind,
+    option,
+)
+from cfstep.inputs.run_options import RUN_OPTIONS
+from cfstep.model import DEFAULT_URL
 
-from cfstep.model import DEFAULT_URL, PACK_NAMES
-
-
-class Kind(Enum):
-    """How an option's text is read, and which argparse action its flag takes."""
-
-    TEXT = "text"  # one line, stripped; empty is unset
-    BOOL = "bool"  # true/false, yes/no, 1/0, on/off; the flag is a switch
-    LIST = "list"  # a YAML list, else one item per line; the flag repeats
-    PAIRS = "pairs"  # a LIST of KEY=VALUE
-    NUMBER = "number"  # a decimal of at least `minimum`
-    INTEGER = "integer"  # a whole number of at least `minimum`
-    CHOICE = "choice"  # one of `choices`, any case
-    CONDITIONS = "conditions"  # a map, list or one expression of the condition language
-
-    @property
-    def repeats(self) -> bool:
-        """The flag may be given several times, each adding an item."""
-        return self in (Kind.LIST, Kind.PAIRS, Kind.CONDITIONS)
-
-
-# The topics of `--help`, in its order: each option names its own (adding an option is one
-# entry, its group included).
-RUN = "what to run"
-CONDITIONS = "conditions"
-CHANGED = "only what changed"
-WAITING = "waiting for the child"
-CHILDREN = "several children"
-SPECS = "pipeline specs"
-NETWORK = "Codefresh and the network"
-OUTPUT = "output"
-GROUPS = (RUN, CONDITIONS, CHANGED, WAITING, CHILDREN, SPECS, NETWORK, OUTPUT)
-
-
-@dataclass(frozen=True)
-class Option:
-    """One input: its environment name, its flags, how its text is read, its default, the
-    topic of `--help` it is listed under and the word its flag's value is shown as, and the
-    `Config` or `ChildSpec` field its value fills (none: `cfstep.inputs.config` assembles
-    it)."""
-
-    env: str
-    flags: tuple[str, ...]
-    kind: Kind
-    help: str
-    group: str
-    default: str | None = None
-    metavar: str | None = None
-    choices: tuple[str, ...] = ()
-    minimum: float = 0
-    positional: bool = False
-    config: str | None = None
-    child: str | None = None
-
-
-def _o(
-    env: str,
-    flags: str,
-    kind: Kind,
-    help: str,
-    default: str | None = None,
-    *,
-    group: str,
-    metavar: str | None = None,
-    choices: tuple[str, ...] = (),
-    minimum: float = 0,
-    positional: bool = False,
-    config: str | None = None,
-    child: str | None = None,
-) -> Option:
-    return Option(
-        env,
-        tuple(flags.split()),
-        kind,
-        help,
-        group,
-        default,
-        metavar,
-        choices,
-        minimum,
-        positional,
-        config,
-        child,
-    )
-
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from cfstep.inputs.kinds import Option
 
 OPTIONS: tuple[Option, ...] = (
-    _o(
-        "PIPELINE_ID",
-        "--pipeline",
-        Kind.TEXT,
-        "pipeline to run: project/pipeline name or id",
-        positional=True,
-        group=RUN,
-        metavar="NAME",
-    ),
-    _o(
-        "TRIGGER_ID",
-        "-t --trigger",
-        Kind.TEXT,
-        "trigger name or id",
-        child="trigger",
-        group=RUN,
-        metavar="NAME",
-    ),
-    _o(
-        "BRANCH",
-        "-b --branch",
-        Kind.TEXT,
-        "branch to build",
-        child="branch",
-        group=RUN,
-        metavar="BRANCH",
-    ),
-    _o("SHA", "-s --sha", Kind.TEXT, "commit to build", child="sha", group=RUN, metavar="SHA"),
-    _o(
-        "VARIABLE",
-        "-v --variable",
-        Kind.PAIRS,
-        "build variable KEY=VALUE",
-        group=RUN,
-        metavar="KEY=VALUE",
-    ),
-    _o(
-        "SECRETS",
-        "-S --secret",
-        Kind.PAIRS,
-        "build variable sent encrypted, masked in output",
-        group=RUN,
-        metavar="KEY=VALUE",
-    ),
-    _o(
-        "VARIABLE_FILE",
-        "--variable-file",
-        Kind.TEXT,
-        "YAML/JSON file: a map of variables, or a list of maps (one build per item)",
-        group=RUN,
-        metavar="PATH",
-    ),
-    _o(
-        "CONTEXT",
-        "-c --context",
-        Kind.LIST,
-        "shared configuration context",
-        child="contexts",
-        group=RUN,
-        metavar="NAME",
-    ),
-    _o(
-        "ANNOTATION",
-        "-a --annotation",
-        Kind.PAIRS,
-        "annotation key=value on the child",
-        group=RUN,
-        metavar="KEY=VALUE",
-    ),
-    _o(
-        "NO_CACHE",
-        "--no-cache",
-        Kind.BOOL,
-        "ignore the Docker layer cache",
-        "false",
-        child="no_cache",
-        group=RUN,
-    ),
-    _o(
-        "NO_CF_CACHE",
-        "--no-cf-cache",
-        Kind.BOOL,
-        "ignore Codefresh's cache optimisations",
-        "false",
-        child="no_cf_cache",
-        group=RUN,
-    ),
-    _o(
-        "RESET_VOLUME",
-        "--reset-volume",
-        Kind.BOOL,
-        "reset the pipeline's shared volume",
-        "false",
-        child="reset_volume",
-        group=RUN,
-    ),
-    _o(
-        "ENABLE_NOTIFICATIONS",
-        "--enable-notifications",
-        Kind.BOOL,
-        "send build notifications",
-        "false",
-        child="enable_notifications",
-        group=RUN,
-    ),
-    _o(
-        "ONLY",
-        "--only",
-        Kind.LIST,
-        "run only these steps of the child",
-        child="only",
-        group=RUN,
-        metavar="STEP",
-    ),
-    _o(
-        "SKIP",
-        "--skip",
-        Kind.LIST,
-        "skip these steps of the child",
-        child="skip",
-        group=RUN,
-        metavar="STEP",
-    ),
-    _o(
-        "RUNTIME_NAME",
-        "--runtime-name",
-        Kind.TEXT,
-        "runtime environment of the child",
-        child="runtime_name",
-        group=RUN,
-        metavar="NAME",
-    ),
-    _o(
-        "PACK_NAME",
-        "--pack-name",
-        Kind.CHOICE,
-        "machine size of the child",
-        choices=PACK_NAMES,
-        child="pack_name",
-        group=RUN,
-        metavar="SIZE",
-    ),
-    _o(
-        "YAML",
-        "--yaml",
-        Kind.TEXT,
-        "codefresh.yml file that overrides the child's",
-        group=RUN,
-        metavar="PATH",
-    ),
-    _o(
+    *RUN_OPTIONS,
+    option(
         "CONDITION_ALL",
         "--when",
         Kind.CONDITIONS,
@@ -257,7 +38,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CONDITIONS,
         metavar="EXPR",
     ),
-    _o(
+    option(
         "CONDITION_ANY",
         "--when-any",
         Kind.CONDITIONS,
@@ -265,7 +46,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CONDITIONS,
         metavar="EXPR",
     ),
-    _o(
+    option(
         "CONDITION_ERROR",
         "--condition-error",
         Kind.CHOICE,
@@ -276,7 +57,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CONDITIONS,
         metavar="fail|skip",
     ),
-    _o(
+    option(
         "BRANCH_ONLY",
         "--branch-only",
         Kind.LIST,
@@ -285,7 +66,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CONDITIONS,
         metavar="NAME|/REGEX/",
     ),
-    _o(
+    option(
         "BRANCH_IGNORE",
         "--branch-ignore",
         Kind.LIST,
@@ -294,7 +75,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CONDITIONS,
         metavar="NAME|/REGEX/",
     ),
-    _o(
+    option(
         "DETACH",
         "-d --detach",
         Kind.BOOL,
@@ -303,7 +84,7 @@ OPTIONS: tuple[Option, ...] = (
         config="detach",
         group=WAITING,
     ),
-    _o(
+    option(
         "TIMEOUT_MINS",
         "--timeout-mins",
         Kind.NUMBER,
@@ -312,7 +93,7 @@ OPTIONS: tuple[Option, ...] = (
         group=WAITING,
         metavar="MINUTES",
     ),
-    _o(
+    option(
         "ON_TIMEOUT",
         "--on-timeout",
         Kind.CHOICE,
@@ -322,7 +103,7 @@ OPTIONS: tuple[Option, ...] = (
         group=WAITING,
         metavar="fail|terminate|detach",
     ),
-    _o(
+    option(
         "TERMINATE_ON_TIMEOUT",
         "--terminate-on-timeout",
         Kind.BOOL,
@@ -330,7 +111,7 @@ OPTIONS: tuple[Option, ...] = (
         "false",
         group=WAITING,
     ),
-    _o(
+    option(
         "TERMINATE_ON_CANCEL",
         "--terminate-on-cancel",
         Kind.BOOL,
@@ -340,7 +121,7 @@ OPTIONS: tuple[Option, ...] = (
         config="terminate_on_cancel",
         group=WAITING,
     ),
-    _o(
+    option(
         "ON_APPROVAL",
         "--on-approval",
         Kind.CHOICE,
@@ -351,7 +132,7 @@ OPTIONS: tuple[Option, ...] = (
         group=WAITING,
         metavar="wait|succeed|fail",
     ),
-    _o(
+    option(
         "PROPAGATE_FAILURE",
         "--propagate-failure",
         Kind.BOOL,
@@ -360,7 +141,7 @@ OPTIONS: tuple[Option, ...] = (
         config="propagate_failure",
         group=WAITING,
     ),
-    _o(
+    option(
         "POLL_MAX_SECONDS",
         "--poll-max-seconds",
         Kind.NUMBER,
@@ -371,7 +152,7 @@ OPTIONS: tuple[Option, ...] = (
         group=WAITING,
         metavar="SECONDS",
     ),
-    _o(
+    option(
         "LOG_TAIL",
         "--log-tail",
         Kind.INTEGER,
@@ -381,16 +162,7 @@ OPTIONS: tuple[Option, ...] = (
         group=WAITING,
         metavar="LINES",
     ),
-    _o(
-        "BUILD_ID",
-        "--build-id",
-        Kind.TEXT,
-        "follow this existing build instead of triggering",
-        config="build_id",
-        group=RUN,
-        metavar="ID",
-    ),
-    _o(
+    option(
         "PIPELINES",
         "--pipelines",
         Kind.TEXT,
@@ -398,7 +170,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CHILDREN,
         metavar="LIST",
     ),
-    _o(
+    option(
         "FAIL_FAST",
         "--fail-fast",
         Kind.BOOL,
@@ -407,7 +179,7 @@ OPTIONS: tuple[Option, ...] = (
         config="fail_fast",
         group=CHILDREN,
     ),
-    _o(
+    option(
         "MAX_PARALLEL",
         "--max-parallel",
         Kind.INTEGER,
@@ -418,15 +190,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CHILDREN,
         metavar="N",
     ),
-    _o(
-        "FORWARD",
-        "--forward",
-        Kind.LIST,
-        "copy these variables of this build to the child",
-        group=RUN,
-        metavar="NAME",
-    ),
-    _o(
+    option(
         "RETURN_PREFIX",
         "--return-prefix",
         Kind.TEXT,
@@ -436,7 +200,7 @@ OPTIONS: tuple[Option, ...] = (
         group=OUTPUT,
         metavar="PREFIX",
     ),
-    _o(
+    option(
         "DRY_RUN",
         "--dry-run",
         Kind.BOOL,
@@ -445,7 +209,7 @@ OPTIONS: tuple[Option, ...] = (
         config="dry_run",
         group=OUTPUT,
     ),
-    _o(
+    option(
         "PIPELINE_SPEC",
         "--pipeline-spec",
         Kind.LIST,
@@ -453,7 +217,7 @@ OPTIONS: tuple[Option, ...] = (
         group=SPECS,
         metavar="PATH|GLOB",
     ),
-    _o(
+    option(
         "SPEC_ONLY",
         "--spec-only",
         Kind.BOOL,
@@ -461,7 +225,7 @@ OPTIONS: tuple[Option, ...] = (
         "false",
         group=SPECS,
     ),
-    _o(
+    option(
         "FOLLOW_LOGS",
         "--follow-logs",
         Kind.BOOL,
@@ -469,15 +233,7 @@ OPTIONS: tuple[Option, ...] = (
         "--no-follow-logs: off)",
         group=WAITING,
     ),
-    _o(
-        "IMAGE_TAG",
-        "--image-tag",
-        Kind.TEXT,
-        "accepted as codefresh-run's (its CLI image); ignored",
-        group=RUN,
-        metavar="TAG",
-    ),
-    _o(
+    option(
         "CF_API_KEY",
         "--api-key",
         Kind.TEXT,
@@ -485,8 +241,10 @@ OPTIONS: tuple[Option, ...] = (
         group=NETWORK,
         metavar="KEY",
     ),
-    _o("CF_URL", "--url", Kind.TEXT, "Codefresh URL", DEFAULT_URL, group=NETWORK, metavar="URL"),
-    _o(
+    option(
+        "CF_URL", "--url", Kind.TEXT, "Codefresh URL", DEFAULT_URL, group=NETWORK, metavar="URL"
+    ),
+    option(
         "INSECURE",
         "--insecure",
         Kind.BOOL,
@@ -495,7 +253,7 @@ OPTIONS: tuple[Option, ...] = (
         config="insecure",
         group=NETWORK,
     ),
-    _o(
+    option(
         "MODIFIED_FILES_GLOB",
         "--modified-files",
         Kind.LIST,
@@ -504,7 +262,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CHANGED,
         metavar="GLOB|trigger",
     ),
-    _o(
+    option(
         "CHANGED_SINCE",
         "--changed-since",
         Kind.TEXT,
@@ -514,7 +272,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CHANGED,
         metavar="auto|target|last-success|REV",
     ),
-    _o(
+    option(
         "CHANGED_FILES",
         "--changed-files",
         Kind.LIST,
@@ -522,7 +280,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CHANGED,
         metavar="PATH|@FILE",
     ),
-    _o(
+    option(
         "REPO_DIR",
         "--repo-dir",
         Kind.TEXT,
@@ -530,7 +288,7 @@ OPTIONS: tuple[Option, ...] = (
         group=CHANGED,
         metavar="PATH",
     ),
-    _o(
+    option(
         "CA_BUNDLE",
         "--ca-bundle",
         Kind.TEXT,
@@ -538,7 +296,7 @@ OPTIONS: tuple[Option, ...] = (
         group=NETWORK,
         metavar="PATH",
     ),
-    _o(
+    option(
         "EXPORT_FILE",
         "--export-file",
         Kind.TEXT,
@@ -547,7 +305,7 @@ OPTIONS: tuple[Option, ...] = (
         group=OUTPUT,
         metavar="PATH",
     ),
-    _o(
+    option(
         "OUTPUT_JSON",
         "--output-json",
         Kind.TEXT,
@@ -556,7 +314,7 @@ OPTIONS: tuple[Option, ...] = (
         group=OUTPUT,
         metavar="PATH",
     ),
-    _o(
+    option(
         "DEBUG",
         "--debug",
         Kind.BOOL,

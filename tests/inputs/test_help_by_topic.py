@@ -11,7 +11,8 @@ import pytest
 
 from cfstep import cli
 from cfstep.inputs import flags
-from cfstep.inputs.options import GROUPS, OPTIONS, Kind
+from cfstep.inputs.kinds import GROUPS, Kind
+from cfstep.inputs.options import OPTIONS
 from cfstep.model import ExitCode
 
 

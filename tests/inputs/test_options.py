@@ -9,7 +9,8 @@ import pytest
 
 from cfstep.inputs import config as inputs
 from cfstep.inputs import given, values
-from cfstep.inputs.options import OPTIONS, Kind, Option
+from cfstep.inputs.kinds import Kind, Option
+from cfstep.inputs.options import OPTIONS
 from cfstep.model import ChildSpec, Config
 
 BASE = {"CF_API_KEY": "k", "PIPELINE_ID": "p"}

@@ -4,7 +4,8 @@
 - `headings(text)` and `anchor(heading)`: the headings outside code blocks and the anchors
   GitHub gives them (`## Monorepos: only what changed` → `#monorepos-only-what-changed`);
 - `run_block(...)`: a README `sh` block run by bash, as a reader pastes it, with the lines
-  that ask the reader for a value (`export CF_API_KEY=<your API key>`) left to the test.
+  that ask the reader for a value (`export CF_API_KEY=<your API key>`) left to the test;
+- `ended(pid, within=…)`: whether a process the README started in the background is gone.
 
 Import it by name, like `harness`: `from readmekit import README, blocks`.
 """

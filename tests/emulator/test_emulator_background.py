@@ -20,29 +20,12 @@ import pytest
 
 from cfstep.emulator import DEFAULT_API_KEY, background
 from cfstep.emulator.__main__ import parse_args
+from readmekit import ended
 
 COMMAND = [sys.executable, "-m", "cfstep.emulator", "--background"]
 EXPORT = re.compile(
     r"export CF_URL=(http://127\.0\.0\.1:\d+) CF_API_KEY=(\S+) CFSTEP_EMULATOR_PID=(\d+)"
 )
-
-
-def gone(pid: int) -> bool:
-    """The process has ended (a zombie waiting for init to reap it has ended too)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rpartition(")")[2].split()[0] == "Z"
-
-
-def wait_gone(pid: int, seconds: float = 10.0) -> bool:
-    give_up = time.monotonic() + seconds
-    while not gone(pid):
-        if time.monotonic() > give_up:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def servers_with(marker: str) -> list[int]:
@@ -53,7 +36,8 @@ def servers_with(marker: str) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if proc.name.isdigit() and marker.encode() in cmdline and not gone(int(proc.name)):
+        running = proc.name.isdigit() and not ended(int(proc.name), within=0)
+        if running and marker.encode() in cmdline:
             found.append(int(proc.name))
     return found
 
@@ -64,7 +48,7 @@ def pids() -> Iterator[list[int]]:
     started: list[int] = []
     yield started
     for pid in started:
-        if not gone(pid):
+        if not ended(pid, within=0):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -93,7 +77,7 @@ def test_it_returns_once_the_emulator_answers_and_leaves_it_running(pids: list[i
     assert doc["metadata"]["name"] == "demo/deploy"
     assert os.getsid(pid) == pid != os.getsid(0)
     os.kill(pid, signal.SIGTERM)
-    assert wait_gone(pid), "the emulator did not stop on SIGTERM"
+    assert ended(pid, within=10), "the emulator did not stop on SIGTERM"
 
 
 def test_eval_in_a_shell_sets_the_variables_with_the_values_quoted(pids: list[int]) -> None:
@@ -132,7 +116,7 @@ def test_the_log_file_gets_what_the_emulator_says(pids: list[int], tmp_path: Pat
     pids.append(int(line[3]))
     get(f"{line[1]}/api/pipelines/demo%2Fdeploy", line[2])
     os.kill(int(line[3]), signal.SIGTERM)
-    assert wait_gone(int(line[3]))
+    assert ended(int(line[3]), within=10)
     text = log.read_text(encoding="utf-8")
     assert f"cfstep-emulator listening on {line[1]}" in text
     assert '"GET /api/pipelines/demo%2Fdeploy HTTP/1.1" 200' in text

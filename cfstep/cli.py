@@ -153,7 +153,7 @@ def _write_json_without_children(
 
 
 class _OneClient:
-    """The run's one API client (one session, README "Safety"), made when first needed:
+    """The run's one API client (one session, docs/safety.md), made when first needed:
     PIPELINE_SPEC and the trigger share it; a skip or a dry run never makes it."""
 
     def __init__(

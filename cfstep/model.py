@@ -43,7 +43,8 @@ FINAL_STATUSES = frozenset({"success", "error", "terminated"})
 RUNNING_STATUSES = frozenset(
     {"pending", "elected", "running", "delayed", "pending-approval", "terminating"}
 )
-"""The statuses of a build that has not ended (README, "Following the child")."""
+"""The statuses of a build that has not ended (docs/decisions.md: a status cfstep does not
+know)."""
 
 
 class ExitCode(IntEnum):

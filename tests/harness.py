@@ -5,7 +5,7 @@ FakeClock with the emulator and waits take milliseconds); `start_cli` and `run_c
 `python -m cfstep` in a subprocess (real time, real signals). Every run gives a `Result`,
 and every run passes the one leak check: the API key and each secret value, as written,
 JSON-escaped or percent-encoded, appear in none of stdout, stderr, the export file and the
-output JSON (README, "Decisions where the contract is silent": masking).
+output JSON (docs/decisions.md: masking).
 
 Import it by name, like `scenarios` and `fakeclock`: `from harness import run_step`.
 """

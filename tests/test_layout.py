@@ -31,6 +31,7 @@ PROJECT_CHECKS = {
     "test_layout.py",
     "test_messages_say_what_to_do.py",
     "test_readme.py",
+    "test_transcript.py",
     "test_requirements.py",
     "test_version.py",
 }

@@ -3,7 +3,7 @@ one sending path, one reading of what failed, one retry policy.
 
 Each answer is parsed into typed values by `cfstep.codefresh.answers`, and a refusal is put
 in words by `cfstep.codefresh.refusals`, never here. Only the pipelines, builds, progress
-and annotations endpoints are on the trigger path (README, "Safety": a pipeline
+and annotations endpoints are on the trigger path (docs/safety.md: a pipeline
 execution-context token may be refused anything else, such as /api/user); PIPELINE_SPEC adds
 projects and the YAML validator, FOLLOW_LOGS the log database's token.
 """
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 RUN_GIVE_UP_SECONDS = 60.0
-# Retried with the same reqId (README, "Safety"); never a 500, which may have started the build.
+# Retried with the same reqId (docs/safety.md); never a 500, which may have started the build.
 RUN_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
@@ -122,7 +122,7 @@ class CodefreshClient:
     ) -> str:
         """Start a build; the same reqId on every retry, so Codefresh starts it only once.
         Retried: no answer, 429, 502, 503, 504, an unreadable 200; never a 500 or another
-        4xx, which may mean the build started or will never start (README, "Safety").
+        4xx, which may mean the build started or will never start (docs/safety.md).
         Not retried once `guard` holds a signal: a stopped step sends no new run request."""
         path = f"/api/pipelines/run/{quote_segment(pipeline, 'the pipeline')}"
         attempts = 0

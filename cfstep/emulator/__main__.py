@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import os
 import signal
 import ssl
 import sys
 import threading
 
 import cfstep
+from cfstep.emulator import background
 from cfstep.emulator.emulator import DEFAULT_API_KEY, Emulator
 from cfstep.emulator.scenario import ScenarioError
 
@@ -45,6 +47,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--print-env", action="store_true", help="also print `export CF_URL=... CF_API_KEY=...`"
     )
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="serve detached from this shell; print `export CF_URL=... CF_API_KEY=... "
+        'CFSTEP_EMULATOR_PID=...` once it answers (eval "$(cfstep-emulator --background)"; '
+        'stop it with kill "$CFSTEP_EMULATOR_PID")',
+    )
+    parser.add_argument(
+        "--log-file", help="with --background: append the emulator's output here (default: none)"
+    )
+    parser.add_argument(background.DETACHED_FLAG, action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
     parser.add_argument("--tls-key", help="the certificate's PEM private key (if not in it)")
@@ -57,6 +70,12 @@ def demo_scenario() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.background:
+        problem = background.can_write(args.log_file)
+        if problem is not None:
+            print(f"cfstep-emulator: {problem}", file=sys.stderr)
+            return 5
+        return background.start(args)
     tls = None
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -88,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"cfstep-emulator: cannot listen on port {args.port}: {exc}", file=sys.stderr)
         return 4
+    if args.detached:
+        print(background.export_line(emulator, os.getpid()), flush=True)
+        background.detach_output(args.log_file)
     print(f"cfstep-emulator listening on {emulator.url} (api key: {emulator.api_key})")
     if args.print_env:
         print(f"export CF_URL={emulator.url} CF_API_KEY={emulator.api_key}")

@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse echoes the arguments it did not recognise, and one may carry a secret
         # (`--secrets=TOKEN=…`, `--apikey KEY`, a misspelt -S): show the flags only, up to
-        # an `=`, and no value at all (README, "Safety").
+        # an `=`, and no value at all (docs/safety.md).
         head, sep, rest = message.partition("unrecognized arguments: ")
         fix = "see `cfstep --help`"
         if sep:

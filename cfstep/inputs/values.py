@@ -34,8 +34,7 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 def shown_input(name: str, value: str) -> str:
     """`shown`, except for a secret input (SECRETS, a child's `secrets`): a malformed item
-    may be nothing but the secret value itself, so its text is never echoed (README,
-    "Safety")."""
+    may be nothing but the secret value itself, so its text is never echoed (docs/safety.md)."""
     return "(the value is hidden)" if "secret" in name.lower() else shown(value)
 
 

@@ -1,5 +1,5 @@
-"""Following child builds: one poll loop for one child or many, and termination (README,
-"Decisions where the contract is silent"; docs/performance.md for the poll interval).
+"""Following child builds: one poll loop for one child or many, and termination (docs/decisions.md;
+docs/performance.md for the poll interval).
 
 The loop sleeps until the earliest event of any child (its next poll, or its deadline),
 polls that child, and returns when a child reaches an outcome, so the scheduler decides what

@@ -1,7 +1,7 @@
 """What an outcome means, as decisions: the exit code of each outcome, what the timeout
 does (ON_TIMEOUT), whom to terminate (FAIL_FAST, a cancel, an error or a bug that ends the
 run), which log and values are worth fetching, and the worst result that decides the step's
-exit code (README, "Exit codes", "Decisions where the contract is silent"; docs/fanout.md).
+exit code (README, "Exit codes"; docs/decisions.md, docs/fanout.md).
 
 Pure: it reads the inputs and the run's state, and prints, sends and changes nothing; the
 scheduler acts on its answers and the report words them.

@@ -1,5 +1,5 @@
 """Files an input names may come from a pull request: a FIFO, a device, a folder of links
-that loop. Each is one line and exit 5, at once, with nothing sent (README, "Safety")."""
+that loop. Each is one line and exit 5, at once, with nothing sent (docs/safety.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A VARIABLE_FILE may come from a pull request; a "billion laughs" file of a few hundred bytes
 expands to 9^9 items, and thousands of `[` nest deeper than any parser's recursion. Both are
-refused while the document is read (README, "Safety"), through the real entrypoint here.
+refused while the document is read (docs/safety.md), through the real entrypoint here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Text from outside reaches the reader's terminal and the closing line safely: control
 sequences from a child's log or a server's answer, and secrets echoed back in any form
-(README, "Safety" and "Decisions where the contract is silent": masking)."""
+(docs/safety.md, and docs/decisions.md: masking)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""docs/monorepos.md's codefresh.yml (the README section "Monorepos") is a working example:
+"""The README's codefresh.yml of "Monorepos: only what changed" is a working example:
 its cfstep arguments validate against step.yaml's schema and read, as the typed step hands
 them over, into three children with their own globs."""
 
@@ -14,12 +14,13 @@ import yaml
 from cfstep.inputs import config
 
 ROOT = Path(__file__).resolve().parents[3]
-DOC = (ROOT / "docs" / "monorepos.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SECTION = README[README.index("## Monorepos: only what changed") :]
 SCHEMA = json.loads(yaml.safe_load((ROOT / "step.yaml").read_text())["spec"]["arguments"])
 
 
 def _arguments() -> dict[str, object]:
-    block = re.search(r"```yaml\n(.*?)```", DOC, re.DOTALL)
+    block = re.search(r"```yaml\n(.*?)```", SECTION, re.DOTALL)
     assert block is not None
     workflow = yaml.safe_load(block.group(1))
     assert workflow["steps"]["clone"]["type"] == "git-clone"

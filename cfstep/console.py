@@ -8,6 +8,7 @@ child's log, a server's message and cfstep's own lines alike.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -90,27 +91,40 @@ class Console:
 # forms. A control character on its own (a lone ESC, BEL, NUL, a CR not ending a line,
 # backspace, DEL, a bidirectional override) is shown escaped, so that nothing can hide or
 # overwrite what was printed before it.
-_SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _SEQUENCE = (
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[ -/]*[0-~]"
 )
 _LONE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-_CONTROLS = re.compile(_LONE)
-_CONTROL = re.compile(rf"(?P<crlf>\r+(?=\n))|(?P<sequence>{_SEQUENCE})|{_LONE}")
-_SEQUENCES = re.compile(_SEQUENCE)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """SGR, lone controls, everything a terminal acts on, and every sequence: compiled when
+    a text first holds a control character (2.5 ms of start-up that most runs never need)."""
+    return (
+        re.compile(r"\x1b\[[0-9;:]*m"),
+        re.compile(_LONE),
+        re.compile(rf"(?P<crlf>\r+(?=\n))|(?P<sequence>{_SEQUENCE})|{_LONE}"),
+        re.compile(_SEQUENCE),
+    )
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def safe_for_terminal(text: str) -> str:
     """The text with its colours kept and every other control sequence dropped or shown
     escaped; line breaks (and a CR before one) and tabs are kept."""
-    if _CONTROLS.search(text) is None:  # a fast scan: most lines hold no control at all
+    # Most text holds no control at all: every character but line breaks and tabs is
+    # printable (each control of `_LONE` is not), checked in C without a pattern.
+    if text.replace("\n", "").replace("\t", "").isprintable():
         return text
-    if _CONTROLS.search(_SGR.sub("", text)) is None:  # colours only: a child's usual log
+    sgr, controls, control, _ = _patterns()
+    if controls.search(sgr.sub("", text)) is None:  # colours only: a child's usual log
         return text
-    return _CONTROL.sub(_made_safe, text)
+    return control.sub(_made_safe, text)
 
 
 def _made_safe(match: re.Match[str]) -> str:
@@ -118,7 +132,7 @@ def _made_safe(match: re.Match[str]) -> str:
         return ""
     sequence = match["sequence"]
     if sequence is not None:
-        return sequence if _SGR.fullmatch(sequence) else ""
+        return sequence if _patterns()[0].fullmatch(sequence) else ""
     return _escaped(match.group())
 
 
@@ -128,7 +142,7 @@ def one_printable_line(text: str) -> str:
     surrogate) shown escaped."""
     if text.isprintable():
         return text
-    text = _SEQUENCES.sub("", text)
+    text = _patterns()[3].sub("", text)
     return "".join(c if c.isprintable() else _escaped(c) for c in text)
 
 

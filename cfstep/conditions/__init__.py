@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cfstep.conditions import _advice, _regex
+from cfstep.conditions import _regex
 from cfstep.conditions._evaluate import evaluate_tree
 from cfstep.conditions._js import JS_WHITESPACE as _JS_TRIM
 from cfstep.conditions._js import JsError
@@ -138,6 +138,8 @@ def _branch_matches(branch: str, item: str, input_name: str) -> bool:
         with time_limit():
             return _regex.search(compiled, branch, sticky="y" in flags)
     except JsError as exc:
+        from cfstep.conditions import _advice  # only an error needs its fix
+
         raise ConditionError(
             f"{input_name}: {item!r}: {exc} — {_advice.what_to_do(str(exc))}, or give the "
             "branch name itself"
@@ -186,6 +188,8 @@ def _evaluate_one(
         if on_error == "skip":
             return ConditionResult(group, name, text, False, exc.message)
         shown = text if len(text) <= 300 else text[:300] + "…"
+        from cfstep.conditions import _advice  # only an error needs its fix
+
         raise ConditionError(
             f"{_INPUT[group]} condition {name!r} cannot be evaluated: "
             f"{_advice.explained(exc.message)}; text: {_one_line(shown)} — "

@@ -20,11 +20,17 @@ MIN_EDITED_LENGTH = 7
 
 def near_misses(names: Iterable[str], inputs: Collection[str]) -> list[tuple[str, str]]:
     """`(name, input)` for each name that is not an input but nearly one."""
+    # Both rules need lengths at most one apart: each name of a step's environment (often
+    # hundreds) is compared with those inputs only, in the table's order, not with all.
+    within_one: dict[int, list[str]] = {}
+    for known in inputs:
+        for length in (len(known) - 1, len(known), len(known) + 1):
+            within_one.setdefault(length, []).append(known)
     found = []
     for name in sorted(names):
         if name in inputs or name.startswith("CF_") or not name.isupper():
             continue
-        for known in inputs:
+        for known in within_one.get(len(name), ()):
             if _plural_of(name, known) or (
                 min(len(name), len(known)) >= MIN_EDITED_LENGTH and one_edit_apart(name, known)
             ):

@@ -60,7 +60,8 @@ def load_yaml(
     fix: str = "fix the syntax",
 ) -> object:
     """The YAML (or JSON) document in `text`; InputError naming `name` when it is not one,
-    with `fix` as what to do."""
+    with `fix` as what to do. `dates_as_text`: a date stays the text it was written as (a
+    pipeline spec is sent as written), not a datetime."""
     import yaml  # only for an input that needs YAML: keeps the common start-up light
 
     if "\x00" in text:
@@ -146,11 +147,9 @@ def _size(limit: int) -> str:
     return f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
 
 
-def read_yaml_file(name: str, path_text: str, *, dates_as_text: bool = False) -> object:
-    """A YAML or JSON file (JSON is YAML). `dates_as_text`: a date stays the text it was
-    written as (a pipeline spec is sent as written), not a datetime."""
-    text = read_text_file(name, path_text)
-    return load_yaml(name, text, where=path_text, dates_as_text=dates_as_text)
+def read_yaml_file(name: str, path_text: str) -> object:
+    """A YAML or JSON file (JSON is YAML)."""
+    return load_yaml(name, read_text_file(name, path_text), where=path_text)
 
 
 _LOADERS: dict[bool, Any] = {}

@@ -25,6 +25,7 @@ SKIP_PATH_FORBIDDEN = (
     "cfstep.inputs.flags",
     "yaml",
     "pathlib",
+    "typing",  # a condition's casts speak to the type checker only
     "regex",  # only a condition that uses match() or a /regex/ branch filter loads it
     "importlib.metadata",  # the version: only --version and the trigger's User-Agent ask
     *("wcmatch", "bracex", "cfstep.changes.globs", "subprocess"),  # MODIFIED_FILES_GLOB only

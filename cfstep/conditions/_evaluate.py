@@ -15,7 +15,6 @@ import ast
 import math
 import re
 import warnings
-from typing import cast
 
 import simpleeval
 
@@ -25,9 +24,11 @@ from cfstep.conditions._js import JsError
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Any
+    from typing import Any, cast
 
     from cfstep.conditions._js import JsValue
+else:
+    from cfstep.conditions._jsep import cast
 
 MAX_TREE_DEPTH = 200
 """Deepest expression tree evaluated (long operator chains nest too)."""

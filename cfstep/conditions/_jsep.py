@@ -13,9 +13,17 @@ so it can be read beside jsep.
 
 from __future__ import annotations
 
-from typing import cast
-
 from cfstep.conditions._js import JsError, parse_float_literal
+
+TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
+if TYPE_CHECKING:
+    from typing import cast
+else:
+
+    def cast(_type: str, value: object) -> object:
+        """`typing.cast`, which only speaks to the type checker, without importing typing."""
+        return value
+
 
 MAX_DEPTH = 100
 """Deepest nesting of parentheses, unary operators, calls and members."""

@@ -48,6 +48,8 @@ class Decision:
 
 
 class Decider:
+    """The decisions of one run, made only when some child has MODIFIED_FILES_GLOB."""
+
     def __init__(
         self,
         children: Sequence[ChildSpec],
@@ -58,11 +60,6 @@ class Decider:
         self.many = len(self.children) > 1
         self.sources = Sources(settings, history)
         self._globs: dict[tuple[str, ...], Globs] = {}
-
-    @property
-    def filtered(self) -> bool:
-        """Some child has MODIFIED_FILES_GLOB: anything else needs no decision."""
-        return any(child.modified_files_glob for child in self.children)
 
     def check(self) -> None:
         """Every given glob compiled, and CHANGED_SINCE's revision looked up: InputError
@@ -78,8 +75,7 @@ class Decider:
                         f"{_shown(globs)} cannot be matched: {exc} — write it as Codefresh's "
                         "Modified files filter reads it (docs/monorepos.md, How globs match)"
                     ) from None
-        if self.filtered:
-            self.sources.check()
+        self.sources.check()
 
     def decide(self) -> dict[int, Decision]:
         """A decision for each child (by its place, from 1) that has MODIFIED_FILES_GLOB."""

@@ -86,7 +86,7 @@ class Sources:
                     f"{repository.top} has (a full clone) — give a commit, tag or branch it "
                     "has, or auto, target or last-success"
                 )
-        except (GitFailed, CannotTell):
+        except GitFailed:
             return
 
     def changed(self, child: ChildSpec) -> Changed:

@@ -20,7 +20,7 @@ KINDS: dict[str, tuple[int, bool]] = {
 
 @dataclass(frozen=True)
 class Fault:
-    """AppliedSpec to the next `times` requests (-1: all) matching method and raw path prefix.
+    """Applied to the next `times` requests (-1: all) matching method and raw path prefix.
 
     `status` defaults per kind: 503 for `status`, 502 for `html`, 307 for `redirect`.
     `delay` is in real seconds: it exercises the client's read timeout, not the fake clock.

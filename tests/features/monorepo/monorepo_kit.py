@@ -9,6 +9,7 @@ from typing import Any
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
+from gitrepos import Repo
 from harness import Result, base_env, run_step
 
 API_ID, WEB_ID, WORKER_ID = ("d0000000000000000000000" + c for c in "123")
@@ -50,6 +51,15 @@ def run_on(
 ) -> Result:
     """The step in a build of the repository cloned at `repo_dir` (REPO_DIR)."""
     return run_step(emu, {**base_env(emu), "REPO_DIR": str(repo_dir), **env}, argv, clock)
+
+
+def feature_clone(origin: Repo, tmp_path: Path, *changes: Mapping[str, str | None]) -> Repo:
+    """A branch `feature` off main with `changes` (one commit each), cloned on it: a pull
+    request's build."""
+    origin.git("checkout", "--quiet", "-b", "feature")
+    for n, files in enumerate(changes):
+        origin.commit(files, f"change {n}")
+    return origin.clone(tmp_path / "clone", branch="feature")
 
 
 def triggered(result: Result) -> list[str]:

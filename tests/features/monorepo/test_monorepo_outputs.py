@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from monorepo_kit import SERVICES, lines_with, run_on, shop_scenario, triggered
+from monorepo_kit import SERVICES, feature_clone, lines_with, run_on, shop_scenario, triggered
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
@@ -18,16 +18,10 @@ from harness import API_KEY, base_env, run_cli
 Shop = Callable[..., Emulator]
 
 
-def _feature(origin: Repo, tmp_path: Path, files: dict[str, str | None]) -> Repo:
-    origin.git("checkout", "--quiet", "-b", "feature")
-    origin.commit(files, "change")
-    return origin.clone(tmp_path / "clone", branch="feature")
-
-
 def test_a_dry_run_shows_each_decision_and_sends_nothing(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
-    clone = _feature(origin, tmp_path, {"services/web/index.js": "2"})
+    clone = feature_clone(origin, tmp_path, {"services/web/index.js": "2"})
     result = run_on(
         shop(),
         fake_clock,
@@ -52,7 +46,7 @@ def test_a_child_without_a_glob_always_runs(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     """A PIPELINES item's own `modified_files_glob: []` turns the step's filter off for it."""
-    clone = _feature(origin, tmp_path, {"README.md": "2"})
+    clone = feature_clone(origin, tmp_path, {"README.md": "2"})
     children = "[{pipeline: shop/api, modified_files_glob: []}, shop/web]"
     result = run_on(
         shop(),
@@ -74,7 +68,7 @@ def test_a_file_name_with_a_line_break_stays_in_one_line(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     """git allows any byte but NUL and `/` in a name; a line of the log holds it escaped."""
-    clone = _feature(origin, tmp_path, {"services/web/a\nb\x1b[2J.js": "x"})
+    clone = feature_clone(origin, tmp_path, {"services/web/a\nb\x1b[2J.js": "x"})
     result = run_on(
         shop(),
         fake_clock,
@@ -108,7 +102,7 @@ def test_the_step_in_a_subprocess(
     origin: Repo, tmp_path: Path, emulator: Callable[..., Emulator]
 ) -> None:
     """`python -m cfstep` as a pipeline runs it: real time, real environment, exports."""
-    clone = _feature(origin, tmp_path, {"services/worker/job.py": None})
+    clone = feature_clone(origin, tmp_path, {"services/worker/job.py": None})
     emu = emulator(shop_scenario(), api_key=API_KEY)  # real time: the child takes 2 s
     env = base_env(emu, PIPELINES=SERVICES, CF_PULL_REQUEST_TARGET="main", REPO_DIR=str(clone.path))
     volume = tmp_path / "volume"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from monorepo_kit import SERVICES, lines_with, reads, run_on, triggered
+from monorepo_kit import SERVICES, feature_clone, lines_with, reads, run_on, triggered
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
@@ -17,22 +17,15 @@ Shop = Callable[..., Emulator]
 API_GLOBS = "services/api/**, libs/**, !**/*.md"
 
 
-def _pull_request(origin: Repo, tmp_path: Path, changes: list[dict[str, str | None]]) -> Repo:
-    """A branch `feature` off main with `changes` (one commit each), cloned on it."""
-    origin.git("checkout", "--quiet", "-b", "feature")
-    for n, files in enumerate(changes):
-        origin.commit(files, f"change {n}")
-    return origin.clone(tmp_path / "clone", branch="feature")
-
-
 def test_a_pull_request_touching_the_api_runs_the_api_alone(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     base = origin.head()
-    clone = _pull_request(
+    clone = feature_clone(
         origin,
         tmp_path,
-        [{"services/api/main.py": "print(2)\n"}, {"services/api/handlers/users.py": "x\n"}],
+        {"services/api/main.py": "print(2)\n"},
+        {"services/api/handlers/users.py": "x\n"},
     )
     out = tmp_path / "out.json"
     result = run_on(
@@ -114,7 +107,7 @@ def test_what_changed_on_the_target_branch_since_the_branch_point_does_not_count
 def test_a_shared_library_change_runs_the_service_that_watches_it(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
-    clone = _pull_request(origin, tmp_path, [{"libs/shared/util.py": "X = 2\n"}])
+    clone = feature_clone(origin, tmp_path, {"libs/shared/util.py": "X = 2\n"})
     result = run_on(
         shop(), fake_clock, clone.path, PIPELINES=SERVICES, CF_PULL_REQUEST_TARGET="main"
     )
@@ -125,7 +118,7 @@ def test_a_pull_request_that_changes_no_service_runs_nothing(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     """Every child skipped: BUILD_STATUS=skipped, exit 0, not one run request."""
-    clone = _pull_request(origin, tmp_path, [{"README.md": "# better docs\n"}])
+    clone = feature_clone(origin, tmp_path, {"README.md": "# better docs\n"})
     result = run_on(
         shop(), fake_clock, clone.path, PIPELINES=SERVICES, CF_PULL_REQUEST_TARGET="main"
     )

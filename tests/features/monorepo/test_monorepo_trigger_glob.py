@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from monorepo_kit import lines_with, reads, run_on, triggered
+from monorepo_kit import feature_clone, lines_with, reads, run_on, triggered
 
 from cfstep.emulator import Emulator
 from fakeclock import FakeClock
@@ -31,17 +31,11 @@ TRIGGERS = {
 NAMES = "[shop/api, shop/web, shop/worker]"
 
 
-def _pull_request(origin: Repo, tmp_path: Path, files: dict[str, str | None]) -> Repo:
-    origin.git("checkout", "--quiet", "-b", "feature")
-    origin.commit(files, "change")
-    return origin.clone(tmp_path / "clone", branch="feature")
-
-
 def test_each_child_reads_its_own_trigger(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     base = origin.head()
-    clone = _pull_request(origin, tmp_path, {"services/api/main.py": "2"})
+    clone = feature_clone(origin, tmp_path, {"services/api/main.py": "2"})
     result = run_on(
         shop(**TRIGGERS),
         fake_clock,
@@ -79,7 +73,7 @@ def test_the_trigger_named_is_the_one_read(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     """PIPELINES' `trigger` (TRIGGER_ID) names it; it is also the trigger the child runs as."""
-    clone = _pull_request(origin, tmp_path, {"services/worker/README.md": "docs"})
+    clone = feature_clone(origin, tmp_path, {"services/worker/README.md": "docs"})
     children = (
         "- {pipeline: shop/worker, trigger: push-worker}\n"
         "- {pipeline: shop/worker, trigger: push-docs}\n"
@@ -101,7 +95,7 @@ def test_the_trigger_named_is_the_one_read(
 def test_a_trigger_glob_that_does_not_match_skips(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
-    clone = _pull_request(origin, tmp_path, {"services/api/main.py": "2"})
+    clone = feature_clone(origin, tmp_path, {"services/api/main.py": "2"})
     result = run_on(
         shop(**TRIGGERS),
         fake_clock,
@@ -120,7 +114,7 @@ def test_a_trigger_that_does_not_exist(
     origin: Repo, shop: Shop, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
     """The child runs (and its run request is then refused as Codefresh refuses it)."""
-    clone = _pull_request(origin, tmp_path, {"services/api/main.py": "2"})
+    clone = feature_clone(origin, tmp_path, {"services/api/main.py": "2"})
     result = run_on(
         shop(**TRIGGERS),
         fake_clock,
@@ -142,7 +136,7 @@ def test_a_pipeline_from_a_spec_is_read_as_the_spec_made_it(
 ) -> None:
     """PIPELINE_SPEC first makes the pipeline (its trigger's glob with it); the glob read is
     the spec's."""
-    clone = _pull_request(origin, tmp_path, {"services/api/main.py": "2"})
+    clone = feature_clone(origin, tmp_path, {"services/api/main.py": "2"})
     spec = tmp_path / "web.yml"
     spec.write_text(
         "version: '1.0'\nkind: pipeline\nmetadata: {name: shop/web}\nspec:\n  triggers:\n"

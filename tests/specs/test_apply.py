@@ -39,13 +39,15 @@ SPEC: dict[str, Any] = {
 
 
 @dataclass
-class AppliedSpec:
+class SpecRun:
+    """What one apply_specs call read, printed and exported."""
+
     sources: list[str]  # the spec files, in order
     said: list[str]  # every line printed, on either stream, in order
     exports: dict[str, str]
 
 
-Apply = Callable[..., AppliedSpec]
+Apply = Callable[..., SpecRun]
 
 
 def changed(**spec: Any) -> dict[str, Any]:
@@ -67,7 +69,7 @@ def apply(emu: Emulator, fake_clock: FakeClock, tmp_path: Path) -> Iterator[Appl
     only when the API is needed)."""
     made: list[CodefreshClient] = []
 
-    def go(*documents: dict[str, Any], **more: str) -> AppliedSpec:
+    def go(*documents: dict[str, Any], **more: str) -> SpecRun:
         sources = []
         for n, document in enumerate(documents):
             path = tmp_path / f"spec-{len(made)}-{n}.yml"
@@ -98,7 +100,7 @@ def apply(emu: Emulator, fake_clock: FakeClock, tmp_path: Path) -> Iterator[Appl
             return made[-1]
 
         apply_specs(config, console, exporter, client)
-        return AppliedSpec(sources, printed.getvalue().splitlines(), exporter.values)
+        return SpecRun(sources, printed.getvalue().splitlines(), exporter.values)
 
     yield go
     for client in made:

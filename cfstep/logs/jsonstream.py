@@ -18,8 +18,10 @@ import re
 
 TYPE_CHECKING = False  # not from typing: a run never imports typing (docs/performance.md)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from typing import Any
+    from collections.abc import Callable, Iterator
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 MAX_DEPTH = 64  # far deeper than any log: a deeper value is refused, not walked
 WINDOW = 64 * 1024  # characters decoded together: a batch of members stays small
@@ -76,45 +78,11 @@ class Reader:
 
     def members(self) -> Iterator[list[Member]]:
         """An object's members, in batches of (key, text); text None: not a string."""
-        self._take("{")
-        if self._take_if("}"):
-            return
-        while True:
-            run = _MEMBER_RUN.match(self._buf, self._pos, self._pos + WINDOW)
-            if run is not None:
-                text = run.group()
-                self._pos = run.end()
-                yield self._decode("{" + text.removesuffix(",") + "}")
-                if text.endswith(","):
-                    continue
-            else:
-                key = self.string()
-                self._take(":")
-                yield [(key, self.string() if self.peek() == '"' else None)]
-                if self._take_if(","):
-                    continue
-            self._take("}")
-            return
+        return self._batches("{", "}", _MEMBER_RUN, self._member)
 
     def elements(self) -> Iterator[list[str | None]]:
         """An array's elements, in batches of strings; None: not a string."""
-        self._take("[")
-        if self._take_if("]"):
-            return
-        while True:
-            run = _ELEMENT_RUN.match(self._buf, self._pos, self._pos + WINDOW)
-            if run is not None:
-                text = run.group()
-                self._pos = run.end()
-                yield self._decode("[" + text.removesuffix(",") + "]")
-                if text.endswith(","):
-                    continue
-            else:
-                yield [self.string() if self.peek() == '"' else None]
-                if self._take_if(","):
-                    continue
-            self._take("]")
-            return
+        return self._batches("[", "]", _ELEMENT_RUN, self._string_or_none)
 
     def string(self) -> str:
         if self.peek() != '"':
@@ -225,6 +193,37 @@ class Reader:
                 raise JsonError("a value was expected")
             self._pos = end
             return found
+
+    def _batches(
+        self, opener: str, closer: str, run: re.Pattern[str], one: Callable[[], T]
+    ) -> Iterator[list[T]]:
+        """A container's items in batches: a run of strings decoded together, else one
+        item (the caller reads or skips its value when it is not a string)."""
+        self._take(opener)
+        if self._take_if(closer):
+            return
+        while True:
+            found = run.match(self._buf, self._pos, self._pos + WINDOW)
+            if found is not None:
+                text = found.group()
+                self._pos = found.end()
+                yield self._decode(opener + text.removesuffix(",") + closer)
+                if text.endswith(","):
+                    continue
+            else:
+                yield [one()]
+                if self._take_if(","):
+                    continue
+            self._take(closer)
+            return
+
+    def _member(self) -> Member:
+        key = self.string()
+        self._take(":")
+        return key, self._string_or_none()
+
+    def _string_or_none(self) -> str | None:
+        return self.string() if self.peek() == '"' else None
 
     def _skip_key(self) -> None:
         if self.peek() != '"':

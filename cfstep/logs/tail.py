@@ -74,10 +74,11 @@ def _read(
     progress: str,
     parse: Callable[[Iterator[bytes], bool], T],
 ) -> T:
+    """The log read by `parse`; the session is closed after, whatever happened."""
     from cfstep.logs.stored import NotJson  # loaded by the caller already
 
-    url, params = _where(client, console, progress)
     try:
+        url, params = _where(client, console, progress)
         try:
             return parse(_fetch(session, url, params), False)
         except NotJson:  # it began like JSON and is not: read again, as text
@@ -142,7 +143,5 @@ def show(
     except CfstepError as exc:  # a log we cannot read must not hide the child's result
         console.say(f"could not read the child's log ({exc.message}); see {url}")
         return
-    finally:
-        session.close()
     console.say(f"last {len(tail)} log lines of {build_id}:")
     console.say_lines([f"  | {line}" for line in tail])

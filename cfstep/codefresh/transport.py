@@ -226,10 +226,7 @@ def bounded(
     up, wherever the request is blocked. `exact`: send `url` as built, unchanged."""
     if deadline is None:
         deadline = time.monotonic() + timeouts.total
-    watch = _Watch()
-    sending.watch = watch
-    watchdog = watch.cut_after(max(0.1, deadline - time.monotonic()))
-    try:
+    with _watching(max(0.1, deadline - time.monotonic())) as watch:
         response = _send(
             http,
             method,
@@ -249,10 +246,6 @@ def bounded(
                 response.raw.release_conn()  # kept alive for the next request
             else:
                 response.close()  # its connection cannot serve another request
-    finally:
-        watch.finished = True
-        watchdog.cancel()
-        sending.watch = None
 
 
 def open_stream(
@@ -263,11 +256,8 @@ def open_stream(
     Each read of it waits at most `timeouts.read` (the silence allowed), and the step's stop
     cuts it (`cut_socket`). Redirects are returned, never followed."""
     deadline = time.monotonic() + timeouts.total
-    watch = _Watch()
-    sending.watch = watch
-    watchdog = watch.cut_after(timeouts.total)
-    try:
-        response = _send(
+    with _watching(timeouts.total) as watch:  # the head only: the body is read under no watchdog
+        return _send(
             http,
             "GET",
             url,
@@ -279,11 +269,22 @@ def open_stream(
             watch=watch,
             read_timeout=timeouts.read,  # each read of the body: the silence allowed
         )
+
+
+@contextlib.contextmanager
+def _watching(seconds: float) -> Iterator[_Watch]:
+    """The watch of the request this thread sends inside the block, and its watchdog, which
+    cuts it in `seconds`; once the block ends its connection is never cut (it may serve the
+    next request)."""
+    watch = _Watch()
+    sending.watch = watch
+    watchdog = watch.cut_after(seconds)
+    try:
+        yield watch
     finally:
-        watch.finished = True  # the body is read under no watchdog
+        watch.finished = True
         watchdog.cancel()
         sending.watch = None
-    return response
 
 
 def _send(

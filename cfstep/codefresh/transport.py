@@ -157,7 +157,6 @@ class Opened:
     def __init__(
         self,
         response: requests.Response,
-        url: str,
         deadline: float,
         read_timeout: float,
         watch: _Watch,
@@ -165,7 +164,6 @@ class Opened:
         self.status = response.status_code
         self.reason = response.reason or ""
         self.headers = {k.lower(): v for k, v in response.headers.items()}
-        self.url = url
         self.whole = False  # read to its end: the connection may serve another request
         self._response = response
         self._deadline = deadline
@@ -238,7 +236,7 @@ def bounded(
             exact=exact,
             watch=watch,
         )
-        opened = Opened(response, url, deadline, timeouts.read, watch)
+        opened = Opened(response, deadline, timeouts.read, watch)
         try:
             yield opened
         finally:

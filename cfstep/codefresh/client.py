@@ -164,9 +164,7 @@ class CodefreshClient:
     def get_build(self, build_id: str, timeout: float | None = None) -> Build:
         # noAccount=false: the query the official SDK sends with every status request.
         path = f"/api/builds/{quote_segment(build_id, 'the build id')}"
-        response = self._call("GET", path, timeout, query={"noAccount": "false"})
-        if response.status != 200:
-            raise refusals.not_ok(response, "GET", build_id=build_id)
+        response = self._ok("GET", path, timeout, query={"noAccount": "false"}, build_id=build_id)
         return Build.from_json(answers.json_of(response, f"build {build_id}"), build_id)
 
     def terminate(self, progress_id: str, timeout: float | None = None) -> None:
@@ -267,9 +265,7 @@ class CodefreshClient:
     def pipeline_triggers(self, name: str, timeout: float | None = None) -> PipelineTriggers:
         """The pipeline's id and git triggers (MODIFIED_FILES_GLOB=trigger, and the id the
         builds list filters on)."""
-        response = self._call("GET", self._pipeline_path(name), timeout)
-        if response.status != 200:
-            raise refusals.not_ok(response, "GET", pipeline=name)
+        response = self._ok("GET", self._pipeline_path(name), timeout, pipeline=name)
         return answers.pipeline_triggers_from(answers.json_of(response, f"pipeline {name}"), name)
 
     def last_successful_build(
@@ -291,10 +287,14 @@ class CodefreshClient:
         timeout: float | None,
         *,
         query: Mapping[str, str] | None = None,
+        pipeline: str | None = None,
+        build_id: str | None = None,
     ) -> ApiAnswer:
+        """A 200; else waitable trouble or a refusal (naming the pipeline or build asked
+        for, when a 404 is about it)."""
         response = self._call(method, path, timeout, query=query)
         if response.status != 200:
-            raise refusals.not_ok(response, method)
+            raise refusals.not_ok(response, method, pipeline=pipeline, build_id=build_id)
         return response
 
     def _call(

@@ -142,7 +142,14 @@ def one_printable_line(text: str) -> str:
     surrogate) shown escaped."""
     if text.isprintable():
         return text
-    text = _patterns()[3].sub("", text)
+    return escaped(_patterns()[3].sub("", text))
+
+
+def escaped(text: str) -> str:
+    """The text as one line with nothing dropped: every character that is not printable (a
+    line break, a tab, ESC, NUL) shown escaped, as Python writes it in a string."""
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else _escaped(c) for c in text)
 
 

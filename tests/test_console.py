@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cfstep.console import MASK, Console, duration, safe_for_terminal
+from cfstep.console import MASK, Console, duration, escaped, safe_for_terminal
 
 
 def test_durations_read_as_people_write_them() -> None:
@@ -62,6 +62,18 @@ def test_a_secret_split_by_a_dropped_sequence_is_masked() -> None:
     console = Console()
     console.add_secrets(["HUNTER2-secret"])
     assert console.mask(safe_for_terminal("x HUN\x1b[2KTER2-secret")) == f"x {MASK}"
+
+
+@given(st.text())
+def test_escaped_keeps_every_character_on_one_line_as_python_writes_it(text: str) -> None:
+    """A file's name in the log: nothing dropped, not even a control sequence."""
+    shown = escaped(text)
+    assert shown.isprintable()
+    assert shown == "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def test_escaped_shows_a_control_sequence_instead_of_dropping_it() -> None:
+    assert escaped("a\nb\x1b[2Jc\td") == "a\\nb\\x1b[2Jc\\td"
 
 
 @given(st.text())

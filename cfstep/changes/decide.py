@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cfstep.changes.base import CannotTell, Sources
 from cfstep.changes.globs import BadGlob, Globs
 from cfstep.changes.trigger import NoFilter, glob_of
-from cfstep.console import clip
+from cfstep.console import clip, escaped
 from cfstep.errors import InputError
 from cfstep.model import FROM_TRIGGER
 
@@ -100,7 +100,8 @@ class Decider:
         matching = globs.matching(files)
         counted = f"{_files(len(files))} {changed.described}"
         if matching:
-            first = clip(printable(matching[0]), 200)
+            # git allows any character in a name: a line break or ESC is shown, never written
+            first = clip(escaped(matching[0]), 200)
             why = f"{counted}, {len(matching)} matching {shown} (first: {first})"
             return Decision(True, who, why, changed)
         return Decision(False, who, f"{counted}, none matching {shown}", changed)
@@ -156,7 +157,7 @@ def tell(
         for changed in {c.described: c for c in known}.values():
             console.say_lines(
                 [f"debug: {_files(len(changed.files))} {changed.described}:"]
-                + [f"debug:   {printable(path)}" for path in changed.files]
+                + [f"debug:   {escaped(path)}" for path in changed.files]
             )
 
 
@@ -169,12 +170,4 @@ def _files(count: int) -> str:
 
 
 def _shown(globs: tuple[str, ...]) -> str:
-    return clip(printable(", ".join(globs)), SHOWN_GLOBS_CHARS)
-
-
-def printable(text: str) -> str:
-    """A path or glob as one line of the log: a line break, tab or other control character
-    in a file's name (git allows them) shown escaped, never written."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    return clip(escaped(", ".join(globs)), SHOWN_GLOBS_CHARS)

@@ -57,9 +57,9 @@ class Report:
         colour = _COLOURS.get(status)
         return self.console.paint(status, colour) if colour else status
 
-    def _key(self, key: str, child: Child) -> str:
-        """An output's name for this child: `KEY_<n>` in a fan-out."""
-        return f"{key}_{child.index}" if self.state.many else key
+    def _key(self, key: str, index: int) -> str:
+        """An output's name for the child at `index`: `KEY_<n>` in a fan-out."""
+        return f"{key}_{index}" if self.state.many else key
 
     # -- before and at the trigger ------------------------------------------------------------
 
@@ -67,8 +67,7 @@ class Report:
         """A child decided not to run: exported `skipped` now. The decision was said in its
         own line by whoever made it (`cfstep.changes`), also in a dry run, where no run is
         composed; the summary and the JSON show its reason."""
-        key = f"BUILD_STATUS_{index}" if self.state.many else "BUILD_STATUS"
-        self.exporter.export({key: Outcome.SKIPPED}, mask=False)
+        self.exporter.export({self._key("BUILD_STATUS", index): Outcome.SKIPPED}, mask=False)
 
     def triggering(self, name: str, branch: str | None, req_id: str) -> None:
         on_branch = f" (branch {branch})" if branch else ""
@@ -87,8 +86,8 @@ class Report:
         """The child exists: its id and URL exported before any waiting, so they survive a
         cancel; in a fan-out under its own names (the lists once all have started)."""
         values = {
-            self._key("BUILD_ID", child): child.build_id,
-            self._key("BUILD_URL", child): child.url,
+            self._key("BUILD_ID", child.index): child.build_id,
+            self._key("BUILD_URL", child.index): child.url,
         }
         if child is self.state.children[0]:
             for step in self._linked_steps():
@@ -226,8 +225,8 @@ class Report:
         nothing."""
         self.exporter.export(
             {
-                self._key("BUILD_STATUS", child): child.outcome or "",
-                self._key("BUILD_DURATION_SECONDS", child): f"{seconds:.0f}",
+                self._key("BUILD_STATUS", child.index): child.outcome or "",
+                self._key("BUILD_DURATION_SECONDS", child.index): f"{seconds:.0f}",
             },
             mask=False,
         )
@@ -260,4 +259,6 @@ class Report:
         for name in collected.returned:
             self.console.say(f"returned {name} from {child.build_id}")
         if collected.returned:
-            self.exporter.export({self._key(k, child): v for k, v in collected.returned.items()})
+            self.exporter.export(
+                {self._key(k, child.index): v for k, v in collected.returned.items()}
+            )
